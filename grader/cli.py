@@ -1,0 +1,177 @@
+"""The `grade` command: a thin click layer over grader.grading, grader.report and friends.
+
+Exit status: 0 when everything graded passed, 1 when something failed, 2 for a usage error (bad arguments, no
+exercises folder), 3 for an internal error (reported in one line, never as a traceback).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+from grader import catalog
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageProblem(click.UsageError):
+    """A one-line usage error (exit 2)."""
+
+
+def _exercise_number(value) -> int:
+    try:
+        number = int(str(value).lstrip("exEX"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an exercise number") from None
+    if number not in catalog.BY_NUMBER:
+        raise click.BadParameter(f"there is no exercise {number} (exercises are {catalog.EXERCISES[0].number}-"
+                                 f"{catalog.EXERCISES[-1].number})")
+    return number
+
+
+def _find(path):
+    from grader import locate
+
+    try:
+        return locate.exercises_dir(path)
+    except locate.NotFound as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def common(fn):
+    """--path and --json, shared by the commands that read the student's folder."""
+    @click.option("--path", "path", type=click.Path(file_okay=False), default=None,
+                  help="The course folder or its exercises/ folder (default: found from the current folder).")
+    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of text.")
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cnn-grader")
+def cli():
+    """Grade the CNN course exercises. Start with `grade list`, then `grade exercise 1`."""
+
+
+def _grade(numbers: list[int], path, as_json: bool) -> None:
+    from grader import progress, report
+    from grader.grading import grade_exercise
+
+    folder = _find(path)
+    out = report.console()
+    results = []
+    for n in numbers:
+        ex = catalog.get(n)
+        if not as_json:
+            with out.status(f"grading exercise {n} ({ex.file})..."):
+                result = grade_exercise(ex, folder)
+            report.render_exercise(result, out)
+        else:
+            result = grade_exercise(ex, folder)
+        results.append(result)
+    progress.record(folder, results)
+    if as_json:
+        click.echo(report.to_json(results))
+    else:
+        if len(results) > 1:
+            total = sum(r.score for r in results)
+            out.print(f"\n[bold]Total: {total}/{sum(r.max_score for r in results)}[/]")
+        report.render_next_step(results, out)
+    sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
+
+
+@cli.command("exercise")
+@click.argument("number")
+@common
+def exercise_cmd(number, path, as_json):
+    """Grade one exercise, e.g. `grade exercise 3`."""
+    _grade([_exercise_number(number)], path, as_json)
+
+
+cli.add_command(exercise_cmd, "ex")
+
+
+@cli.command("all")
+@common
+def all_cmd(path, as_json):
+    """Grade every exercise."""
+    _grade([ex.number for ex in catalog.EXERCISES], path, as_json)
+
+
+@cli.command("list")
+@common
+def list_cmd(path, as_json):
+    """List the exercises, their points, and your progress."""
+    import json
+
+    from grader import progress, report
+
+    folder = _find(path)
+    statuses = progress.statuses(folder, catalog.EXERCISES)
+    if as_json:
+        click.echo(json.dumps([{"number": ex.number, "title": ex.title, "file": ex.file, "points": ex.points,
+                                "status": statuses.get(ex.number)} for ex in catalog.EXERCISES], indent=2))
+        return
+    report.render_list(catalog.EXERCISES, statuses, report.console())
+
+
+@cli.command("hint")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of text.")
+def hint_cmd(number, as_json):
+    """Show the hints for an exercise."""
+    import json
+
+    ex = catalog.get(_exercise_number(number))
+    if as_json:
+        click.echo(json.dumps({"number": ex.number, "hints": list(ex.hints)}, indent=2))
+        return
+    click.echo(f"Exercise {ex.number}: {ex.title}")
+    for i, hint in enumerate(ex.hints, 1):
+        click.echo(f"  {i}. {hint}")
+
+
+@cli.command("show")
+@click.argument("number")
+@common
+def show_cmd(number, path, as_json):
+    """Show the task statement of an exercise (from your file's docstrings)."""
+    import json
+
+    from grader import progress, report
+
+    ex = catalog.get(_exercise_number(number))
+    file = _find(path) / ex.file
+    try:
+        docs = progress.docstrings(file, ex.functions)
+    except FileNotFoundError:
+        raise UsageProblem(f"{file} does not exist") from None
+    except (SyntaxError, ValueError) as exc:
+        raise UsageProblem(f"{file} cannot be parsed ({exc}); fix it, then try again") from None
+    if as_json:
+        click.echo(json.dumps({"number": ex.number, "title": ex.title, "file": ex.file, "docstrings": docs,
+                               "checks": [{"name": c.name, "points": c.points} for c in ex.checks]}, indent=2))
+        return
+    report.render_show(ex, docs, report.console())
+
+
+def main(argv=None):
+    """Console-script entry point: click's exit codes, plus one line instead of a traceback for internal errors."""
+    try:
+        cli.main(args=argv, prog_name="grade", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # pragma: no cover - last line of defence
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        click.echo(f"grade: internal error: {type(exc).__name__}: {exc} (set GRADER_DEBUG=1 for details)",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()
