@@ -57,7 +57,7 @@ def cli():
     """Grade the CNN course exercises. Start with `grade list`, then `grade exercise 1`."""
 
 
-def _grade(numbers: list[int], path, as_json: bool) -> None:
+def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None) -> None:
     from grader import progress, report
     from grader.grading import grade_exercise
 
@@ -68,10 +68,10 @@ def _grade(numbers: list[int], path, as_json: bool) -> None:
         ex = catalog.get(n)
         if not as_json:
             with out.status(f"grading exercise {n} ({ex.file})..."):
-                result = grade_exercise(ex, folder)
+                result = grade_exercise(ex, folder, options=options)
             report.render_exercise(result, out)
         else:
-            result = grade_exercise(ex, folder)
+            result = grade_exercise(ex, folder, options=options)
         results.append(result)
     progress.record(folder, results)
     if as_json:
@@ -84,12 +84,19 @@ def _grade(numbers: list[int], path, as_json: bool) -> None:
     sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
 
 
+def data_option(fn):
+    return click.option("--data", "data", type=click.Path(exists=True, file_okay=False), default=None,
+                        help="Exercise 10: a folder with the four MNIST IDX files (default: the built-in "
+                             "scikit-learn digits).")(fn)
+
+
 @cli.command("exercise")
 @click.argument("number")
 @common
-def exercise_cmd(number, path, as_json):
+@data_option
+def exercise_cmd(number, path, as_json, data):
     """Grade one exercise, e.g. `grade exercise 3`."""
-    _grade([_exercise_number(number)], path, as_json)
+    _grade([_exercise_number(number)], path, as_json, {"data": data} if data else None)
 
 
 cli.add_command(exercise_cmd, "ex")
@@ -97,9 +104,10 @@ cli.add_command(exercise_cmd, "ex")
 
 @cli.command("all")
 @common
-def all_cmd(path, as_json):
+@data_option
+def all_cmd(path, as_json, data):
     """Grade every exercise."""
-    _grade([ex.number for ex in catalog.EXERCISES], path, as_json)
+    _grade([ex.number for ex in catalog.EXERCISES], path, as_json, {"data": data} if data else None)
 
 
 @cli.command("list")

@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 
 
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
-                   sandbox_options: dict | None = None) -> ExerciseResult:
-    """Grade ``exercises_dir/ex.file`` against the checks in the exercise table."""
+                   sandbox_options: dict | None = None, options: dict | None = None) -> ExerciseResult:
+    """Grade ``exercises_dir/ex.file`` against the checks in the exercise table.
+
+    ``options`` reach the checks as ``student.options`` (e.g. ``{"data": "/path/to/mnist"}`` for exercise 10);
+    ``sandbox_options`` are extra keyword arguments for :class:`grader.sandbox.Sandbox`.
+    """
     t0 = time.perf_counter()
     path = Path(exercises_dir) / ex.file
     result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
@@ -40,7 +44,7 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
             result.checks = [CheckResult(c.name, c.points, False, message="the file could not be loaded")
                              for c in ex.checks]
         else:
-            student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget)
+            student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget, options=dict(options or {}))
             for check in ex.checks:
                 check_result = _run_check(ex, check, student)
                 result.checks.append(check_result)

@@ -71,7 +71,8 @@ class Student:
     box: Sandbox
     exercise: int
     deadline: float = float("inf")
-    info: dict = field(default_factory=dict)   # facts a check wants shown (device used, accuracy, ...)
+    info: dict = field(default_factory=dict)      # facts a check wants shown (device used, accuracy, ...)
+    options: dict = field(default_factory=dict)   # grading options from the caller (e.g. --data for ex 10)
 
     def call(self, fn: str, *args, **kwargs):
         """Call a student function; raises CheckFailed / aborts the property for anything but a return value."""
