@@ -57,8 +57,7 @@ def _encode(value, blobs: list[bytes], offset: list[int], depth: int = 0):
         arr = np.asarray(value)
         if arr.dtype.kind not in _ALLOWED_KINDS:
             return {"__unsupported__": [f"ndarray of dtype {arr.dtype}", _short(value)]}
-        arr = np.ascontiguousarray(arr).view(np.ndarray)
-        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+        arr = np.array(arr, dtype=arr.dtype.newbyteorder("<"), order="C", copy=True).view(np.ndarray)
         data = arr.tobytes()
         tag = [arr.dtype.str, list(arr.shape), offset[0], len(data)]
         blobs.append(data)

@@ -1,0 +1,124 @@
+"""The `grade` command, through click's runner and as a real subprocess: output, JSON, exit codes, errors."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXERCISES, SOLUTIONS
+from grader.cli import cli
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A student's course folder: all stubs, with exercise 1 solved."""
+    folder = tmp_path / "course" / "exercises"
+    shutil.copytree(EXERCISES, folder)
+    shutil.copy(SOLUTIONS / "ex01_conv2d.py", folder / "ex01_conv2d.py")
+    return folder.parent
+
+
+def run(args, cwd=None):
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        return runner.invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_passing_exercise_exits_0_and_says_so(course):
+    result = run(["exercise", "1"], cwd=course)
+    assert result.exit_code == 0, result.output
+    assert "passed" in result.output and "12/12" in result.output
+
+
+def test_alias_ex_and_path_option(course, tmp_path):
+    result = run(["ex", "1", "--path", str(course)], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+
+
+def test_untouched_stub_exits_1_with_not_implemented(course):
+    (course / "exercises" / "ex01_conv2d.py").write_text((EXERCISES / "ex01_conv2d.py").read_text())
+    result = run(["ex", "1"], cwd=course)
+    assert result.exit_code == 1
+    assert "not implemented yet" in result.output
+    assert "hint:" in result.output
+
+
+def test_json_output_is_machine_readable(course):
+    result = run(["ex", "1", "--json"], cwd=course)
+    data = json.loads(result.output)
+    assert data["score"] == data["max_score"] == 12
+    assert data["exercises"][0]["status"] == "passed"
+    assert {c["name"] for c in data["exercises"][0]["checks"]} >= {"stride", "padding"}
+
+
+@pytest.mark.parametrize("args", [["ex", "99"], ["ex", "abc"], ["hint", "0"], ["nonsense"]])
+def test_usage_errors_exit_2(course, args):
+    result = run(args, cwd=course)
+    assert result.exit_code == 2
+
+
+def test_missing_exercises_folder_is_a_clear_usage_error(tmp_path):
+    result = run(["ex", "1"], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "cannot find an exercises/ folder" in result.output
+    result = run(["ex", "1", "--path", str(tmp_path / "nope")], cwd=tmp_path)
+    assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_syntax_error_is_reported_with_file_and_line(course):
+    (course / "exercises" / "ex01_conv2d.py").write_text("import numpy as np\n\ndef conv2d(image, kernel:\n    pass\n")
+    result = run(["ex", "1"], cwd=course)
+    assert result.exit_code == 1
+    assert "ex01_conv2d.py, line 3" in result.output and "SyntaxError" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_function_is_named(course):
+    (course / "exercises" / "ex01_conv2d.py").write_text("def convolve(image, kernel):\n    return image\n")
+    result = run(["ex", "1"], cwd=course)
+    assert "has no function conv2d()" in result.output
+
+
+def test_list_shows_progress_and_hint_and_show(course):
+    run(["ex", "1"], cwd=course)
+    listing = run(["list"], cwd=course)
+    assert listing.exit_code == 0
+    assert "passed (12/12)" in listing.output
+    data = json.loads(run(["list", "--json"], cwd=course).output)
+    assert data[0]["status"].startswith("passed") and data[1]["status"] in ("todo", "missing")
+    hint = run(["hint", "1"], cwd=course)
+    assert hint.exit_code == 0 and "H_out" in hint.output
+    (course / "exercises" / "ex01_conv2d.py").write_text((EXERCISES / "ex01_conv2d.py").read_text())
+    show = run(["show", "1"], cwd=course)
+    assert show.exit_code == 0 and "Worked example" in show.output and "stride" in show.output
+
+
+def test_printing_is_shown_but_never_parsed(course):
+    source = (SOLUTIONS / "ex01_conv2d.py").read_text().replace(
+        "    return out\n", "    print('PASSED 12/12 points')\n    return out * 0\n")
+    (course / "exercises" / "ex01_conv2d.py").write_text(source)
+    result = run(["ex", "1", "--json"], cwd=course)
+    data = json.loads(result.output)
+    assert data["score"] < 12
+    assert "PASSED 12/12 points" in data["exercises"][0]["output"]
+
+
+def test_real_subprocess_and_no_files_left_in_the_student_folder(course):
+    before = sorted(p.relative_to(course) for p in course.rglob("*"))
+    grade = Path(sys.executable).parent / "grade"
+    cmd = [str(grade)] if grade.exists() else [sys.executable, "-m", "grader.cli"]
+    proc = subprocess.run([*cmd, "exercise", "1"], cwd=course, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12/12" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    after = sorted(p.relative_to(course) for p in course.rglob("*"))
+    assert after == before  # no .hypothesis, no __pycache__, nothing
