@@ -62,6 +62,14 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
     from grader.grading import grade_exercise
 
     folder = _find(path)
+    if options and options.get("data") and 10 in numbers:  # read (and cache) MNIST now: a bad folder is one line
+        from grader import data
+
+        try:
+            data.load_mnist(options["data"])
+        except data.DataError as exc:
+            click.echo(f"grade: --data: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
     out = report.console()
     results = []
     for n in numbers:
@@ -165,6 +173,66 @@ def show_cmd(number, path, as_json):
                                "checks": [{"name": c.name, "points": c.points} for c in ex.checks]}, indent=2))
         return
     report.render_show(ex, docs, report.console())
+
+
+# `grade quiz make/grade/take`: paper quizzes (issue 6); the commands live in grader/quiz/cli.py.
+from grader.quiz.cli import quiz as _quiz_group  # noqa: E402
+
+cli.add_command(_quiz_group)
+
+
+# `grade batch`, `grade gradescope build`, `grade kit` (issue 5); the work is in grader/batch.py, gradescope.py, kit.py.
+@cli.command("batch")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder (resumable).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True, help="Parallel workers.")
+@click.option("--exercises", "exercises", default=None, help="Which exercises, e.g. 1-9 or 1,3,5 (default: all).")
+@data_option
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def batch_cmd(submissions, out, jobs, exercises, data, no_progress):
+    """Grade a folder of submissions (one folder or .zip per student, or a flat LMS download) into --out."""
+    from grader import batch, report
+
+    try:
+        result = batch.run_batch(submissions, out, jobs=jobs, exercises=batch.parse_exercises(exercises),
+                                 options={"data": data} if data else None, progress=not no_progress)
+    except batch.BatchError as exc:
+        raise UsageProblem(str(exc)) from None
+    batch.render_report(result, report.console())
+    sys.exit(130 if result.interrupted else EXIT_OK)
+
+
+@cli.group("gradescope")
+def gradescope_group():
+    """Gradescope autograder: `grade gradescope build --out autograder.zip`."""
+
+
+@gradescope_group.command("build")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default="autograder.zip", show_default=True)
+@click.option("--exercises", "exercises", default=None, help="Which exercises it grades (default: all).")
+def gradescope_build_cmd(out, exercises):
+    """Write the autograder zip (setup.sh, run_autograder, the grader without solutions)."""
+    from grader import batch, gradescope
+
+    try:
+        numbers = batch.parse_exercises(exercises)
+    except batch.BatchError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"wrote {gradescope.build(out, exercises=numbers)} (exercises {', '.join(map(str, numbers))})")
+
+
+@cli.command("kit")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True)
+@click.option("--force", is_flag=True, help="Overwrite the kit in a non-empty folder.")
+def kit_cmd(out, force):
+    """Write the student kit (exercise stubs and the grader, no solutions) into --out."""
+    from grader import kit
+
+    try:
+        files = kit.build_kit(out, force=force)
+    except kit.KitError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"wrote {len(files)} files to {out}; students run `pip install -e {out}` then `grade list`")
 
 
 def main(argv=None):

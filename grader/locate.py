@@ -19,9 +19,15 @@ def exercises_dir(path: str | Path | None = None) -> Path:
                 return candidate.resolve()
         raise NotFound(f"--path {p}: no exercise files (exNN_*.py) there or in {p / 'exercises'}")
     here = Path.cwd()
+    if here.name != "exercises" and _has_exercises(here) and not (here / "exercises").is_dir():
+        return here.resolve()  # a flat folder of exercise files, used as the current folder
     for folder in (here, *here.parents):
-        for candidate in (folder / "exercises", folder) if folder.name != "exercises" else (folder,):
-            if candidate.is_dir() and any(candidate.glob("ex[0-9][0-9]_*.py")):
-                return candidate.resolve()
+        candidate = folder if folder.name == "exercises" else folder / "exercises"
+        if candidate.is_dir() and _has_exercises(candidate):
+            return candidate.resolve()
     raise NotFound("cannot find an exercises/ folder here or above; run grade from your course folder "
                    "or pass --path DIR")
+
+
+def _has_exercises(folder: Path) -> bool:
+    return any(folder.glob("ex[0-9][0-9]_*.py"))

@@ -39,7 +39,8 @@ except (ImportError, AttributeError):  # pragma: no cover - other hypothesis ver
     pass
 
 DEFAULT_EXAMPLES = 40
-SHRINK_SECONDS = 5.0
+SHRINK_CALLS = 250       # shrinking stops after this many further calls: deterministic, unlike a clock
+SHRINK_SECONDS = 20.0    # ...and, as a safety net for very slow code, after this long
 
 
 class CheckFailed(Exception):
@@ -76,12 +77,31 @@ class Student:
 
     def call(self, fn: str, *args, **kwargs):
         """Call a student function; raises CheckFailed / aborts the property for anything but a return value."""
+        return self._guarded(fn, lambda: self.box.call(fn, *args, **kwargs))
+
+    def harness(self, target: str, *args, fn: str, shown_as: dict | None = None, **kwargs):
+        """Run grader-owned driver code ``"module:function"`` inside the student process, with call()'s handling.
+
+        For student functions that need what cannot cross the process boundary (a Python function, a model): the
+        driver (see grader.worker, op "harness") gets the student's module and plain data, calls the student, and
+        returns plain data. ``fn`` is the student function it exercises (named in messages); ``shown_as`` is that
+        call's keyword arguments as failure messages and the misconception catalog should see them. After a return,
+        set ``student.box.last_call.result`` to the student's answer so that a failure can be diagnosed.
+        """
+        from grader.sandbox import CallRecord
+
+        self.box.last_call = None if shown_as is None else CallRecord(fn, (), dict(shown_as))
+        driver = target.rpartition(":")[2]
+        return self._guarded(fn, lambda: self.box.harness(target, *args, **kwargs), rename=(driver, f"{fn}()"))
+
+    def _guarded(self, fn: str, run, rename: tuple[str, str] | None = None):
+        """Run one request to the student process, turning every outcome but a return value into a failure."""
         if time.monotonic() > self.deadline:
             raise Abort(CheckFailed("the exercise's time budget ran out before this check could finish"))
         if self.box.load().ok and fn not in self.box.load().functions:
             raise Abort(CheckFailed(f"{self.box.file.name} has no function {fn}() (was it renamed or deleted?)"))
         try:
-            return self.box.call(fn, *args, **kwargs)
+            return run()
         except StudentRaised as exc:
             if exc.not_implemented:
                 failure = CheckFailed(f"{fn}() is not implemented yet")
@@ -90,7 +110,8 @@ class Student:
             raise CheckFailed(f"{fn}() raised {exc.type_name}: {exc.message}",
                               *_traceback_lines(exc.info)) from None
         except SandboxFailure as exc:
-            raise Abort(CheckFailed(str(exc))) from None
+            message = str(exc).replace(*rename) if rename else str(exc)
+            raise Abort(CheckFailed(message)) from None
 
 
 def _traceback_lines(info: dict) -> list[str]:
@@ -202,15 +223,16 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
     ``student`` (optional) lets the message name the student call that went wrong and look it up in the
     misconception catalog.
     """
-    state: dict = {"fail": None, "shrink_deadline": None}
+    state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0}
 
     @_settings(examples)
     @given(strategy)
     def run(case):
         if state["fail"] is not None:
+            state["shrink_calls"] += 1
             if state["shrink_deadline"] is None:
                 state["shrink_deadline"] = time.monotonic() + SHRINK_SECONDS
-            elif time.monotonic() > state["shrink_deadline"]:
+            elif time.monotonic() > state["shrink_deadline"] or state["shrink_calls"] > SHRINK_CALLS:
                 raise _StopShrinking()
         try:
             body(case)

@@ -1,0 +1,72 @@
+"""Benchmark exercise 10: grade the reference solution as a student would, and print time, accuracy and device.
+
+    python bench/bench_train.py                 # the built-in digits, 3 runs
+    python bench/bench_train.py --repeat 1 --data ~/mnist   # MNIST IDX files
+    python bench/bench_train.py --device cpu    # force the CPU on a GPU machine
+
+Each run is a full `grade exercise 10` minus the CLI: a fresh student process (torch import included), the probe,
+the training run and the checks. "wall" is that whole grading; "train" is the time train() took inside the student
+process, as the harness measured it.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader import catalog  # noqa: E402
+from grader.grading import grade_exercise  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", default=None, help="a folder with the four MNIST IDX files")
+    parser.add_argument("--device", default=None, help="force a device (cpu, cuda)")
+    args = parser.parse_args(argv)
+
+    ex = catalog.get(10)
+    options = {k: v for k, v in (("data", args.data), ("device", args.device)) if v}
+    walls, trains, accs = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-ex10-") as tmp:
+        folder = Path(tmp) / "exercises"
+        folder.mkdir()
+        shutil.copy(ROOT / "solutions" / ex.file, folder / ex.file)
+        for i in range(args.repeat):
+            t0 = time.perf_counter()
+            result = grade_exercise(ex, folder, options=options or None)
+            wall = time.perf_counter() - t0
+            info = result.info
+            train = info.get("training time", "?")
+            acc = info.get("held-out accuracy", "?")
+            print(f"run {i + 1}: {result.status} {result.score}/{result.max_score}  wall {wall:.1f} s  "
+                  f"train {train}  accuracy {acc}  device {info.get('device', '?')}", flush=True)
+            if i == 0:
+                print(f"       data: {info.get('data', '?')}")
+            for check in result.checks:
+                if not check.passed:
+                    print(f"       FAIL {check.name}: {check.message}")
+            walls.append(wall)
+            try:
+                trains.append(float(train.split(" s")[0]))
+                accs.append(float(acc.split(" %")[0]))
+            except (ValueError, AttributeError):
+                pass
+    if len(walls) > 1:
+        print(f"wall  median {statistics.median(walls):.1f} s, max {max(walls):.1f} s")
+        if trains:
+            print(f"train median {statistics.median(trains):.1f} s, max {max(trains):.1f} s")
+        if accs:
+            print(f"accuracy min {min(accs):.1f} %, max {max(accs):.1f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

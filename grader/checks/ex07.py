@@ -1,0 +1,157 @@
+"""Checks for exercise 7, conv_backward(dout, x, w, b, stride=1, padding=0) -> (dx, dw, db).
+
+dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, KH, KW), b (F,); dx, dw, db have the shapes of x, w, b.
+Ground truth: torch autograd through F.conv2d in float64.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+
+from grader import truth
+from grader.properties import CheckFailed, describe, expect_array, for_all, run_once, st
+from grader.strategies import values
+
+
+@contextmanager
+def one_thread():
+    """Run torch single-threaded for a moment: on these tiny tensors its thread pool costs 5-30x the work itself
+    (more on a busy machine); the previous setting is restored."""
+    torch = truth.torch()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def conv_grads(dout, x, w, b, stride=1, padding=0):
+    """(dx, dw, db) of out = F.conv2d(x, w, b, stride, padding) for the upstream gradient dout, via autograd."""
+    import torch.nn.functional as F
+
+    with one_thread():
+        xt, wt, bt = (truth.tensor(a).requires_grad_(True) for a in (x, w, b))
+        F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(truth.tensor(dout))
+        return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+# -- the slide's 3x3 input and 2x2 filter (the figures are lost; the numbers are ours), answers pinned and re-checked
+# against torch in tests/test_ex07.py
+SLIDE_X = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], float)[None, None]
+SLIDE_F = np.array([[1, 2], [3, 4]], float)[None, None]
+SLIDE_B = np.zeros(1)
+
+# (label, kwargs, (dx, dw, db) as torch computes them)
+SLIDE_EXAMPLES = (
+    ("3x3 input, 2x2 filter, dL/dO = [[1, 0], [0, 0]]: dF is the window under O11",
+     dict(dout=np.array([[1, 0], [0, 0]], float)[None, None], x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     ([[1, 2, 0], [3, 4, 0], [0, 0, 0]], [[1, 2], [4, 5]], [1])),
+    ("3x3 input, 2x2 filter, dL/dO = [[1, 1], [1, 1]]",
+     dict(dout=np.ones((1, 1, 2, 2)), x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     ([[1, 3, 2], [4, 10, 6], [3, 7, 4]], [[12, 16], [24, 28]], [4])),
+    ("3x3 input, 2x2 filter, dL/dO = [[1, -1], [2, 0]]",
+     dict(dout=np.array([[1, -1], [2, 0]], float)[None, None], x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     ([[1, 1, -2], [5, 5, -4], [6, 8, 0]], [[7, 9], [13, 15]], [2])),
+)
+
+
+def slide_answer(answer):
+    """The pinned (dx, dw, db) of a slide example as arrays of shapes (1, 1, 3, 3), (1, 1, 2, 2), (1,)."""
+    dx, dw, db = answer
+    return np.array(dx, float)[None, None], np.array(dw, float)[None, None], np.array(db, float)
+
+
+# A stride that does not divide evenly: (5 - 2) // 2 + 1 = 2 windows cover rows/columns 0-3; row and column 4 are
+# never read, so their gradient is 0.
+UNEVEN_STRIDE = dict(dout=np.array([[1, 2], [3, 4]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
+                     w=np.array([[1, -1], [2, 1]], float)[None, None], b=np.zeros(1), stride=2)
+
+
+# -- strategies -----------------------------------------------------------------------------------------------------
+@st.composite
+def cases(draw, strides=(1,), paddings=(0,), kernel="any"):
+    """dout, x, w, b (and stride/padding when not the defaults) of a conv layer that fits.
+
+    kernel: "any" (1..4 per side), "1x1", or "whole" (the whole padded input: a single-pixel output).
+    """
+    s, p = draw(st.sampled_from(strides)), draw(st.sampled_from(paddings))
+    n, c, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w_ = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    if kernel == "1x1":
+        kh = kw = 1
+    elif kernel == "whole":
+        kh, kw = h + 2 * p, w_ + 2 * p
+    else:
+        kh, kw = draw(st.integers(1, min(4, h + 2 * p))), draw(st.integers(1, min(4, w_ + 2 * p)))
+    h_out, w_out = (h + 2 * p - kh) // s + 1, (w_ + 2 * p - kw) // s + 1
+    integer = draw(st.booleans())
+    case = {"dout": draw(values((n, f, h_out, w_out), integer)), "x": draw(values((n, c, h, w_), integer)),
+            "w": draw(values((f, c, kh, kw), integer)), "b": draw(values((f,), integer))}
+    if s != 1:
+        case["stride"] = s
+    if p != 0:
+        case["padding"] = p
+    return case
+
+
+# -- checks ---------------------------------------------------------------------------------------------------------
+def expect_grads(got, expected) -> None:
+    """got must be a tuple (or list) (dx, dw, db) close to expected, element by element."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed(f"conv_backward() returned {describe(got)}, expected a tuple (dx, dw, db)")
+    for name, g, e in zip(("dx", "dw", "db"), got, expected):
+        expect_array(g, e, what=name)
+
+
+def _against_torch(student, strategy, examples):
+    def body(case):
+        expect_grads(student.call("conv_backward", **case), conv_grads(**case))
+    for_all(body, strategy, student=student, examples=examples)
+
+
+def slide_examples(student):
+    def body():
+        for label, kwargs, answer in SLIDE_EXAMPLES:
+            try:
+                expect_grads(student.call("conv_backward", **kwargs), slide_answer(answer))
+            except CheckFailed as failure:
+                failure.summary = f"slide example '{label}': {failure.summary}"
+                raise
+    run_once(body, student)
+
+
+def random_shapes(student):
+    _against_torch(student, cases(), examples=25)
+
+
+def padding(student):
+    _against_torch(student, cases(paddings=(1, 2)), examples=20)
+
+
+def stride(student):
+    def body():
+        try:
+            expect_grads(student.call("conv_backward", **UNEVEN_STRIDE), conv_grads(**UNEVEN_STRIDE))
+        except CheckFailed as failure:
+            failure.summary = f"5x5 input, 2x2 filter, stride 2 (row and column 4 are never read): {failure.summary}"
+            raise
+    run_once(body, student)
+    _against_torch(student, cases(strides=(2, 3), paddings=(0, 1)), examples=20)
+
+
+def edge_cases(student):
+    strategy = st.one_of(cases(kernel="1x1", strides=(1, 2), paddings=(0, 1)),
+                         cases(kernel="whole", paddings=(0, 1)))
+    _against_torch(student, strategy, examples=15)
+
+
+def inputs_unchanged(student):
+    def body(case):
+        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
+        _, _, after = student.call("conv_backward", return_args=True, **case)
+        for name, original in before.items():
+            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
+                raise CheckFailed(f"conv_backward() changed its argument '{name}' in place; work on a copy instead")
+    for_all(body, cases(strides=(1, 2), paddings=(0, 1)), student=student, examples=6)

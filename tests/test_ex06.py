@@ -1,0 +1,124 @@
+"""Exercise 6: the reference passes, the stub is 'not implemented', the slides' answers are torch's, realistic wrong
+versions lose the right points, and every named misconception is recognised (and no other)."""
+import numpy as np
+import pytest
+
+from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
+                      stub_source)
+from grader import catalog, misconceptions
+from grader.checks import ex06
+
+N = 6
+
+
+def test_reference_scores_full_marks(grade_source):
+    assert_full_marks(grade_source(N, solution_source(N)))
+
+
+def test_stub_scores_zero_not_implemented(grade_source):
+    assert_not_implemented(grade_source(N, stub_source(N)))
+
+
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex06.SLIDE_EXAMPLES, ids=[e[1] for e in ex06.SLIDE_EXAMPLES])
+def test_pinned_slide_answers_agree_with_torch(label, fn, kwargs, answer):
+    np.testing.assert_allclose(ex06.TRUTH[fn](**kwargs), np.asarray(answer, float), rtol=1e-12, atol=1e-15)
+
+
+def test_slide_cross_entropy_is_natural_log_not_log10():
+    """The slide's 0.222 is -log10(0.6); torch (and the pinned answer) give -ln(0.6) = 0.511."""
+    got = ex06.torch_cross_entropy(np.log([[0.3, 0.6, 0.1]]), np.array([1]))
+    assert round(got, 3) == 0.511 and round(-np.log10(0.6), 3) == 0.222
+
+
+def test_slide_softmax_rounds_to_the_slide():
+    assert np.round(ex06.torch_softmax(np.array([[2.0, 1.0, 0.1]])), 1).tolist() == [[0.7, 0.2, 0.1]]
+
+
+@pytest.mark.parametrize("fn,kwargs", ex06.LARGE_LOGITS, ids=[f[0] for f in ex06.LARGE_LOGITS])
+def test_large_logit_cases_have_finite_torch_answers(fn, kwargs):
+    assert np.all(np.isfinite(ex06.TRUTH[fn](**kwargs)))
+
+
+SOFTMAX = ("    shifted = logits - logits.max(axis=1, keepdims=True)\n    e = np.exp(shifted)\n"
+           "    return e / e.sum(axis=1, keepdims=True)\n")
+PICK = "    picked = _log_softmax(logits)[np.arange(n), labels]\n"
+CE_RETURN = "    return float(-np.sum(picked) / n)\n"
+BACKWARD = "    grad[np.arange(n), labels] -= 1.0\n    return grad / n\n"
+BCE = "np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))"
+MSE = "np.mean(diff ** 2)"
+
+CHECK = {c.run: c.name for c in catalog.get(N).checks}  # check names as the student sees them, by function
+SM, CE, BW = CHECK["softmax_matches_torch"], CHECK["cross_entropy_matches_torch"], CHECK["backward_matches_autograd"]
+BCE_CHECK, MSE_CHECK = CHECK["bce_matches_torch"], CHECK["mse_matches_torch"]
+SLIDES, LARGE, INPUTS = CHECK["slide_examples"], CHECK["large_logits"], CHECK["inputs_unchanged"]
+GRAD = "    grad = softmax(logits)\n"
+
+# (name, old snippet of the reference, replacement, checks that must fail, the misconception it must be diagnosed as
+# -- exactly that message and no other -- or None)
+MUTANTS = [
+    ("softmax over axis 0", SOFTMAX, SOFTMAX.replace("axis=1", "axis=0"), {SM, BW, SLIDES, LARGE}, "ex06-softmax-axis"),
+    ("softmax over the whole batch", SOFTMAX, SOFTMAX.replace("axis=1, keepdims=True", ""), {SM, BW},
+     "ex06-softmax-whole-batch"),
+    ("softmax sum without keepdims", "e / e.sum(axis=1, keepdims=True)", "e / e.sum(axis=1)", {SM}, None),
+    ("softmax without the max shift", "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits",
+     {LARGE}, "ex06-softmax-overflow"),
+    ("softmax shifts its input in place", "    shifted = logits - logits.max(axis=1, keepdims=True)\n",
+     "    logits -= logits.max(axis=1, keepdims=True)\n    shifted = logits\n", {INPUTS}, None),
+    ("cross-entropy with an unshifted softmax", PICK,
+     "    picked = np.log(np.exp(logits)[np.arange(n), labels] / np.exp(logits).sum(axis=1))\n", {LARGE},
+     "ex06-ce-overflow"),
+    ("cross-entropy with an unshifted logsumexp", PICK,
+     "    picked = logits[np.arange(n), labels] - np.log(np.exp(logits).sum(axis=1))\n", {LARGE},
+     "ex06-ce-overflow-logsumexp"),
+    ("cross-entropy as the log of softmax", PICK, "    picked = np.log(softmax(logits)[np.arange(n), labels])\n",
+     {LARGE}, "ex06-ce-log-of-zero"),
+    ("cross-entropy with log10", CE_RETURN, "    return float(-np.sum(np.log10(np.exp(picked))) / n)\n",
+     {SLIDES, CE, LARGE}, "ex06-ce-log10"),
+    ("cross-entropy summed", CE_RETURN, "    return float(-np.sum(picked))\n", {CE, LARGE}, "ex06-ce-sum"),
+    ("cross-entropy averaged over N*K", CE_RETURN, "    return float(-np.sum(picked) / logits.size)\n",
+     {SLIDES, CE, LARGE}, "ex06-ce-mean-over-classes"),
+    ("cross-entropy of the raw logits", PICK, "    picked = np.log(logits[np.arange(n), labels])\n", {SLIDES, CE},
+     "ex06-ce-of-logits"),
+    ("cross-entropy of the wrong class", PICK, "    picked = _log_softmax(logits)[np.arange(n), 0]\n", {CE}, None),
+    ("gradient with an unshifted softmax", GRAD,
+     "    grad = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n", {LARGE}, "ex06-backward-overflow"),
+    ("gradient with softmax over axis 0", GRAD,
+     "    grad = np.exp(logits - logits.max(axis=0)) / np.exp(logits - logits.max(axis=0)).sum(axis=0)\n",
+     {BW, SLIDES}, "ex06-backward-softmax-axis"),
+    ("gradient with softmax over the whole batch", GRAD,
+     "    grad = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()\n", {BW},
+     "ex06-backward-softmax-whole-batch"),
+    ("gradient not divided by N", BACKWARD, "    grad[np.arange(n), labels] -= 1.0\n    return grad\n", {BW, LARGE},
+     "ex06-backward-not-divided-by-n"),
+    ("gradient with the wrong sign", BACKWARD, "    grad[np.arange(n), labels] -= 1.0\n    return -grad / n\n",
+     {BW, SLIDES, LARGE}, "ex06-backward-sign"),
+    ("gradient without the one-hot", BACKWARD, "    return grad / n\n", {BW, SLIDES, LARGE}, "ex06-backward-no-onehot"),
+    ("BCE with log10", BCE, "np.mean(t * np.log10(p) + (1 - t) * np.log10(1 - p))", {BCE_CHECK, SLIDES},
+     "ex06-bce-log10"),
+    ("BCE summed", BCE, "np.sum(t * np.log(p) + (1 - t) * np.log(1 - p))", {BCE_CHECK, SLIDES}, "ex06-bce-sum"),
+    ("BCE without the (1 - t) term", BCE, "np.mean(t * np.log(p))", {BCE_CHECK, SLIDES}, "ex06-bce-one-term"),
+    ("MSE summed", MSE, "np.sum(diff ** 2)", {MSE_CHECK, SLIDES}, "ex06-mse-sum"),
+    ("MSE divided by the rows only", MSE, "np.sum(diff ** 2) / len(diff)", {MSE_CHECK}, "ex06-mse-rows"),
+    ("MSE without the square", MSE, "np.mean(np.abs(diff))", {MSE_CHECK, SLIDES}, "ex06-mse-abs"),
+]
+
+
+def test_every_ex06_misconception_has_a_mutant():
+    ids = [m.id for m in misconceptions.CATALOG if m.exercise == N]
+    assert sorted(ids) == sorted(m[4] for m in MUTANTS if m[4])
+
+
+@pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail, ident):
+    result = grade_source(N, mutate(solution_source(N), old, new))
+    failed = failed_checks(result)
+    assert must_fail <= set(failed), (name, sorted(failed))
+    assert result.score < result.max_score
+    seen = {c.misconception for c in result.checks if c.misconception}
+    if ident is None:
+        assert not seen, seen
+        return
+    message = misconceptions.by_id(ident).message
+    assert any(c.misconception == message for c in failed.values()), \
+        {n: (c.message, c.misconception) for n, c in failed.items()}
+    assert seen == {message}, seen

@@ -1,0 +1,94 @@
+"""Exercise 7: the reference passes, the stub is 'not implemented', the pinned slide answers are torch's, realistic
+wrong versions lose the right points, and every named misconception is recognised (and no other)."""
+import numpy as np
+import pytest
+
+from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
+                      stub_source)
+from grader import catalog, misconceptions
+from grader.checks import ex07
+
+N = 7
+
+
+def test_reference_scores_full_marks(grade_source):
+    assert_full_marks(grade_source(N, solution_source(N)))
+
+
+def test_stub_scores_zero_not_implemented(grade_source):
+    assert_not_implemented(grade_source(N, stub_source(N)))
+
+
+@pytest.mark.parametrize("label,kwargs,answer", ex07.SLIDE_EXAMPLES, ids=["O11 only", "ones", "general"])
+def test_pinned_slide_answers_agree_with_torch(label, kwargs, answer):
+    for got, pinned in zip(ex07.conv_grads(**kwargs), ex07.slide_answer(answer)):
+        np.testing.assert_array_equal(got, pinned)
+
+
+def test_slide_local_gradients():
+    """The slide: dO11/dF = [[X11, X12], [X21, X22]] -- with dL/dO = [[1, 0], [0, 0]], dF is that window."""
+    _, kwargs, _ = ex07.SLIDE_EXAMPLES[0]
+    _, dw, _ = ex07.conv_grads(**kwargs)
+    np.testing.assert_array_equal(dw[0, 0], ex07.SLIDE_X[0, 0, :2, :2])
+
+
+def test_uneven_stride_leaves_untouched_pixels_at_zero():
+    dx, _, _ = ex07.conv_grads(**ex07.UNEVEN_STRIDE)
+    assert not dx[0, 0, 4, :].any() and not dx[0, 0, :, 4].any() and dx[0, 0, :4, :4].any()
+
+
+CHECK = {c.run: c.name for c in catalog.get(N).checks}  # check names as the student sees them, by function
+SLIDES, RANDOM, PADDING = CHECK["slide_examples"], CHECK["random_shapes"], CHECK["padding"]
+STRIDE, EDGE, INPUTS = CHECK["stride"], CHECK["edge_cases"], CHECK["inputs_unchanged"]
+WINDOWS = "                rows = slice(i * s, i * s + kh)\n                cols = slice(j * s, j * s + kw)\n"
+DX_ADD = "dx_pad[n, :, rows, cols] += (g * w).sum(axis=0)"
+CROP = "    dx = dx_pad[:, :, p:p + h, p:p + width]\n"
+DB = "db = dout.sum(axis=(0, 2, 3))"
+
+# (name, old snippet of the reference, replacement, checks that must fail, the misconception it must be diagnosed as
+# -- exactly that message and no other -- or None for none at all)
+MUTANTS = [
+    ("padding cut off with p:-p", CROP, "    dx = dx_pad[:, :, p:-p, p:-p]\n", {SLIDES, RANDOM, STRIDE, EDGE},
+     "ex07-padding-zero-slice"),
+    ("db not summed over the batch", DB, "db = dout.sum(axis=(2, 3))", {SLIDES, RANDOM, PADDING},
+     "ex07-db-not-over-batch"),
+    ("db summed channels-last", DB, "db = dout.sum(axis=(0, 1, 2))", {SLIDES, RANDOM, PADDING},
+     "ex07-db-channels-last"),
+    ("dw restarted for every sample", "    for n in range(n_samples):\n",
+     "    for n in range(n_samples):\n        dw = np.zeros_like(w)\n", {RANDOM, PADDING}, "ex07-dw-last-sample"),
+    ("dw and db averaged over the batch", "    return dx, dw, db\n", "    return dx, dw / n_samples, db / n_samples\n",
+     {RANDOM, PADDING}, "ex07-divided-by-n"),
+    ("dx with the kernel rotated", DX_ADD, "dx_pad[n, :, rows, cols] += (g * w[:, :, ::-1, ::-1]).sum(axis=0)",
+     {SLIDES, RANDOM, PADDING}, "ex07-dx-flipped-kernel"),
+    ("dx assigned instead of accumulated", DX_ADD, "dx_pad[n, :, rows, cols] = (g * w).sum(axis=0)",
+     {SLIDES, RANDOM, PADDING}, "ex07-dx-overwritten"),
+    ("windows ignore the stride", WINDOWS,
+     "                rows = slice(i, i + kh)\n                cols = slice(j, j + kw)\n", {STRIDE},
+     "ex07-stride-ignored"),
+    ("dx cropped from the corner", CROP, "    dx = dx_pad[:, :, :h, :width]\n", {PADDING}, None),
+    ("dw from the unpadded input", "dw += g * x_pad[n, :, rows, cols]", "dw += g * x[n, :, rows, cols]", {PADDING},
+     None),
+    ("clears its input", "    return dx, dw, db\n", "    x[...] = 0\n    return dx, dw, db\n",
+     {INPUTS}, None),
+]
+
+
+def test_every_ex07_misconception_has_a_mutant():
+    ids = [m.id for m in misconceptions.CATALOG if m.exercise == N]
+    assert sorted(ids) == sorted(m[4] for m in MUTANTS if m[4])
+
+
+@pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail, ident):
+    result = grade_source(N, mutate(solution_source(N), old, new))
+    failed = failed_checks(result)
+    assert must_fail <= set(failed), (name, sorted(failed))
+    assert result.score < result.max_score
+    seen = {c.misconception for c in result.checks if c.misconception}
+    if ident is None:
+        assert not seen, seen
+        return
+    message = misconceptions.by_id(ident).message
+    assert any(c.misconception == message for c in failed.values()), \
+        {n: (c.message, c.misconception) for n, c in failed.items()}
+    assert seen == {message}, seen
