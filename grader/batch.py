@@ -1,0 +1,604 @@
+"""`grade batch SUBMISSIONS --out DIR`: grade a whole class in parallel, safely, resumably.
+
+Runner only: discovery lives in :mod:`grader.submissions`, the results file and the exports in
+:mod:`grader.gradebook`, the student-facing Markdown in :mod:`grader.feedback`.
+
+How it runs:
+
+* the coordinator (this process) finds the submissions, copies each student's exercise files into a private
+  staging folder (``DIR/.work``, mode 0700), and keeps a queue of (student, exercise) jobs: only those whose row in
+  ``results.jsonl`` is missing or stale (different content hash or grader version) are graded;
+* N worker processes (``python -m grader.batch --worker SLOT``) each import torch, hypothesis and the checks once
+  and grade job after job with :func:`grader.grading.grade_exercise`, exactly as ``grade exercise N`` does, except
+  that every student file runs in a child forked from the worker's :class:`grader.sandbox.Zygote`: a private copy of
+  the file in an empty workspace, and, as root, an unprivileged uid per worker slot and a chroot into the workspace;
+* each finished exercise is appended to ``results.jsonl`` (fsync'ed) at once; a worker that hangs past the job's
+  deadline or dies is killed and replaced, and its job is retried once, then recorded as an error;
+* at the end (or on Ctrl-C / SIGTERM) grades.csv, feedback/ and the summary are regenerated from results.jsonl.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import __version__, catalog, protocol
+from grader.gradebook import (ResultsStore, content_hash, grades_csv, histogram_png, summarize, text_histogram,
+                              write_atomic)
+from grader.results import ERROR, MISSING, CheckResult, ExerciseResult
+from grader.sandbox import GRADER_ROOT
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+class BatchError(Exception):
+    """A usage problem (bad folder, DIR locked by another run); the message says what to do."""
+
+
+# -- versions and per-exercise settings ----------------------------------------------------------------------------
+def grader_version(extra: dict | None = None) -> str:
+    """The package version plus a hash of the grader's own source, so editing a check regrades everything."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    if extra:
+        digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def parse_exercises(spec: str | None) -> tuple[int, ...]:
+    """'1-9', '1,3,5-7', 'all' or None (all) -> exercise numbers, validated against the catalog."""
+    if spec is None or spec.strip().lower() in ("", "all"):
+        return tuple(ex.number for ex in catalog.EXERCISES)
+    numbers: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip().lower().lstrip("ex")
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d+)\s*-\s*(\d+)|(\d+)", part)
+        if not m:
+            raise BatchError(f"--exercises: {part!r} is not a number or a range like 1-9")
+        lo, hi = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[3]))
+        numbers.update(range(lo, hi + 1))
+    unknown = sorted(n for n in numbers if n not in catalog.BY_NUMBER)
+    if unknown or not numbers:
+        raise BatchError(f"--exercises: no exercise {unknown} (exercises are "
+                         f"{catalog.EXERCISES[0].number}-{catalog.EXERCISES[-1].number})")
+    return tuple(sorted(numbers))
+
+
+def exercise_settings(ex) -> dict:
+    """Sandbox settings for an exercise: confine (chroot) unless it needs the full Python installation.
+
+    An exercise whose stub imports torch (or that lifts the memory limit, like the training exercise) needs files
+    a chroot would hide (torch's lazy imports, data sets, GPU devices), so it runs unconfined (still under the
+    dropped uid). Grader modules that run inside the student process (``box.harness("module:fn")``) are preloaded.
+    """
+    from grader.worker import _static_imports
+
+    stub = GRADER_ROOT / "exercises" / ex.file
+    imports = _static_imports(str(stub)) if stub.is_file() else []
+    needs_torch = any(n.split(".")[0] == "torch" for n in imports) or ex.limits.memory_mb is None
+    preload: list[str] = []
+    checks = PACKAGE / "checks" / f"ex{ex.number:02d}.py"
+    if checks.is_file():
+        # any "grader.module:function" string in the checks is a harness target (also when held in a constant)
+        preload = sorted(set(re.findall(r"""["'](grader(?:\.\w+)+):\w+["']""", checks.read_text(errors="replace"))))
+    return {"confine": not needs_torch, "preload": preload}
+
+
+def limited(ex, overrides: dict | None):
+    """The exercise with its limits (and time budget) overridden, e.g. shorter timeouts in tests."""
+    if not overrides:
+        return ex
+    overrides = dict(overrides)
+    budget = overrides.pop("time_budget", None)
+    fields = {f.name for f in dataclasses.fields(ex.limits)}
+    ex = dataclasses.replace(ex, limits=dataclasses.replace(ex.limits, **{k: v for k, v in overrides.items()
+                                                                         if k in fields}))
+    return dataclasses.replace(ex, time_budget=budget) if budget is not None else ex
+
+
+# -- the worker process --------------------------------------------------------------------------------------------
+def _send(fd: int, value) -> None:
+    protocol.write_message(fd, value)
+
+
+def worker_main(slot: int) -> int:
+    """One grading worker: imports everything once, then grades the jobs it is sent on stdin."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    out_fd = os.dup(1)
+    os.dup2(2, 1)           # nothing but protocol frames on the channel, whatever a library prints
+    in_fd = 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the coordinator decides when to stop
+    from grader.worker import _PR_SET_PDEATHSIG, _prctl
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    from grader import truth
+    from grader.grading import grade_exercise
+    from grader.sandbox import Zygote, sandbox_uid
+
+    truth.warm_up()
+    try:
+        truth.torch().set_num_threads(1)  # tiny tensors: one thread is ~100x faster than two that contend
+    except Exception:  # noqa: BLE001
+        pass
+    for ex in catalog.EXERCISES:  # import every checks module now, not in the middle of a student's time budget
+        for check in ex.checks:
+            try:
+                ex.check_function(check)
+            except Exception:  # noqa: BLE001 - grade_exercise reports it per check
+                pass
+    zygote = Zygote(uid=sandbox_uid(slot)).start()
+    _send(out_fd, {"ready": True, "isolation": zygote.describe(), "pid": os.getpid()})
+    try:
+        while True:
+            try:
+                job = protocol.read_message(in_fd)
+            except EOFError:
+                return 0
+            if job.get("op") == "exit":
+                return 0
+            ex = limited(catalog.get(int(job["exercise"])), job.get("overrides"))
+            t0 = time.perf_counter()
+            try:
+                result = grade_exercise(ex, Path(job["dir"]), options=job.get("options") or None,
+                                        sandbox_options={"spawner": zygote, "confine": bool(job.get("confine")),
+                                                         "preload": tuple(job.get("preload", ()))})
+                reply = {"job": job["job"], "result": result.to_dict()}
+            except Exception as exc:  # noqa: BLE001 - never lose the worker over one job
+                reply = {"job": job["job"], "crash": f"{type(exc).__name__}: {exc}"}
+            reply["seconds"] = time.perf_counter() - t0
+            reply["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            reply["zygote_rss_mb"] = _rss_mb(zygote.proc.pid) if zygote.proc else 0.0
+            _send(out_fd, reply)
+    finally:
+        zygote.close()
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+# -- the coordinator -----------------------------------------------------------------------------------------------
+@dataclass
+class Job:
+    id: int
+    student: str
+    slug: str
+    exercise: int
+    dir: str
+    digest: str
+    late: bool
+    deadline_seconds: float
+    attempts: int = 0
+
+
+@dataclass
+class _Worker:
+    slot: int
+    proc: subprocess.Popen
+    log: object
+    ready: bool = False
+    job: Job | None = None
+    started: float = 0.0
+    buf: bytearray = field(default_factory=bytearray)
+    isolation: str = ""
+    maxrss_mb: float = 0.0
+    zygote_rss_mb: float = 0.0
+
+    @property
+    def fd(self) -> int:
+        return self.proc.stdout.fileno()
+
+
+@dataclass
+class BatchReport:
+    out: Path
+    graded: int
+    skipped: int
+    total_jobs: int
+    wall_seconds: float
+    interrupted: bool
+    summary: dict
+    isolation: str
+    warnings: list[str]
+    worker_maxrss_mb: float
+    zygote_rss_mb: float
+    png: bool
+
+
+class _Stop(Exception):
+    pass
+
+
+def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[int, ...] | None = None,
+              options: dict | None = None, overrides: dict | None = None, console=None,
+              progress: bool = True) -> BatchReport:
+    """Grade every submission under ``submissions`` into ``out``; see the module docstring."""
+    from grader.submissions import discover
+
+    t_start = time.perf_counter()
+    submissions, out = Path(submissions), Path(out)
+    if not submissions.is_dir():
+        raise BatchError(f"{submissions}: no such folder")
+    exercises = exercises or tuple(ex.number for ex in catalog.EXERCISES)
+    jobs = max(1, int(jobs))
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    work = out / ".work"
+    try:
+        shutil.rmtree(work, ignore_errors=True)   # what a killed run left behind, workers' temporary files included
+        work.mkdir()
+        os.chmod(work, 0o711)   # traversable, not listable: sandbox workspaces live below, in tmp-N
+        (work / "stage").mkdir(mode=0o700)
+        version = grader_version({"overrides": overrides, "options": options} if overrides or options else None)
+        store = ResultsStore(out / "results.jsonl").load()
+        selected = [catalog.get(n) for n in exercises]
+        subs, warnings = discover(submissions, selected, skip=(out,))
+        if store.repaired:
+            warnings.append(f"results.jsonl ended in a torn row (an interrupted run); {store.repaired} bytes dropped")
+        settings = {ex.number: exercise_settings(ex) for ex in selected}
+        refused = _refused_exercises(selected, settings, jobs)
+        for number, why in refused.items():
+            warnings.append(f"exercise {number} was not graded: {why}")
+        queue: deque[Job] = deque()
+        skipped = 0
+        for sub in subs:
+            folder = work / "stage" / sub.slug / "exercises"
+            folder.mkdir(parents=True, exist_ok=True)
+            for ex in selected:
+                if ex.number in refused:
+                    continue
+                data = sub.files.get(ex.number)
+                digest = content_hash(data)
+                if store.is_current(sub.student, ex.number, digest, version):
+                    skipped += 1
+                    continue
+                if data is None:   # nothing to run: record it at once
+                    result = _missing(ex, sub)
+                    store.append(_row(sub.student, sub.slug, ex.number, digest, version, sub.late, sub.notes, result,
+                                      None))
+                    continue
+                (folder / ex.file).write_bytes(data)
+                lim = limited(ex, overrides)
+                deadline = lim.time_budget + lim.limits.load_seconds + 2 * lim.limits.call_seconds + 60
+                queue.append(Job(len(queue), sub.student, sub.slug, ex.number, str(folder), digest, sub.late,
+                                 deadline))
+        notes = {sub.student: sub.notes for sub in subs}
+        total = len(queue)
+        pool = _Pool(min(jobs, total), out=work, console=console)
+        interrupted = False
+        old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            if total:
+                pool.run(queue, lambda job, result, extra: store.append(
+                    _row(job.student, job.slug, job.exercise, job.digest, version, job.late, notes[job.student],
+                         result, extra)), settings, options, overrides, progress=progress, total=total,
+                    students=len({j.student for j in queue}))
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            pool.close()
+            signal.signal(signal.SIGTERM, old_term)
+        store.close()
+        if not interrupted:
+            store.compact()
+        summary = finish(store, out)
+        png = histogram_png(summary, out / "scores.png")
+        report = BatchReport(out, pool.done, skipped, total, time.perf_counter() - t_start, interrupted, summary,
+                             pool.isolation, warnings, pool.maxrss_mb, pool.zygote_rss_mb, png)
+        write_atomic(out / "run.json", json.dumps({
+            "graded": report.graded, "skipped": skipped, "queued": total, "jobs": jobs,
+            "wall_seconds": report.wall_seconds, "interrupted": interrupted, "isolation": pool.isolation,
+            "worker_maxrss_mb": pool.maxrss_mb, "zygote_rss_mb": pool.zygote_rss_mb, "grader_version": version,
+            "exercises": list(exercises), "warnings": warnings}, indent=2))
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        lock.close()
+
+
+def _refused_exercises(selected, settings, jobs: int) -> dict[int, str]:
+    """Exercises that cannot run safely here: unconfined ones when the sandbox uid cannot read Python."""
+    from grader.sandbox import python_readable_by, sandbox_uid, unreadable_python_message
+
+    refused = {}
+    uids = [u for u in (sandbox_uid(slot) for slot in range(jobs)) if u is not None]
+    for ex in selected:
+        if not settings[ex.number]["confine"] and uids and not python_readable_by(uids[0]):
+            refused[ex.number] = unreadable_python_message(uids[0])
+    return refused
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _lock(out: Path):
+    import fcntl
+
+    fh = open(out / ".lock", "w")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise BatchError(f"{out} is in use by another `grade batch` run; wait for it or use another --out") from None
+    return fh
+
+
+def _missing(ex, sub) -> ExerciseResult:
+    result = ExerciseResult(ex.number, ex.title, ex.file, MISSING, ex.points)
+    result.message = f"{ex.file} was not found in the submission"
+    result.checks = [CheckResult(c.name, c.points, False, message="file missing") for c in ex.checks]
+    return result
+
+
+def _row(student, slug, exercise, digest, version, late, notes, result: ExerciseResult, extra) -> dict:
+    return {"student": student, "slug": slug, "exercise": exercise, "hash": digest, "grader_version": version,
+            "late": bool(late), "notes": list(notes or []), "status": result.status, "score": result.score,
+            "max_score": result.max_score, "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "worker": (extra or {}).get("slot"), "result": result.to_dict()}
+
+
+def finish(store: ResultsStore, out: Path) -> dict:
+    """Regenerate grades.csv, feedback/ and summary.json from the rows (each file written atomically)."""
+    from grader.feedback import student_markdown
+
+    write_atomic(out / "grades.csv", grades_csv(store))
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for student in store.students():
+        rows = [r for (s, _), r in sorted(store.rows.items()) if s == student]
+        results = [ExerciseResult.from_dict(r["result"]) for r in rows]
+        slug = rows[0].get("slug") or student
+        notes = rows[-1].get("notes", [])
+        text = student_markdown(student, results, notes=notes, late=any(r.get("late") for r in rows),
+                                grader_version=rows[-1].get("grader_version", ""))
+        write_atomic(feedback / f"{slug}.md", text)
+    summary = summarize(store)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+class _Pool:
+    """N worker processes, one job each at a time, with deadlines, replacement and a progress bar."""
+
+    MAX_START_FAILURES = 3
+
+    def __init__(self, n: int, *, out: Path, console=None):
+        self.n, self.out, self.console = n, out, console
+        self.workers: list[_Worker] = []
+        self.done = 0
+        self.isolation = ""
+        self.maxrss_mb = 0.0
+        self.zygote_rss_mb = 0.0
+        self.start_failures = 0
+        self._record = None
+        self._left: dict[str, int] = {}
+        self._students_done = 0
+        self._students = 0
+        self._bar = self._task = None
+
+    def _spawn(self, slot: int) -> _Worker:
+        log = open(self.out / f"worker-{slot}.log", "ab")
+        tmp = self.out / f"tmp-{slot}"   # the worker's temporary files (sandbox workspaces): removed with DIR/.work
+        tmp.mkdir(exist_ok=True)
+        os.chmod(tmp, 0o711)
+        proc = subprocess.Popen([sys.executable, "-B", "-m", "grader.batch", "--worker", str(slot)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                start_new_session=True,
+                                env={**os.environ, "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp)})
+        return _Worker(slot, proc, log, started=time.monotonic())
+
+    def _kill(self, w: _Worker) -> None:
+        try:
+            os.killpg(w.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            w.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for fh in (w.proc.stdin, w.proc.stdout, w.log):
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def _replace(self, i: int, why: str, queue: deque) -> None:
+        w = self.workers[i]
+        if not w.ready:
+            self.start_failures += 1
+            if self.start_failures >= self.MAX_START_FAILURES:
+                log = self.out / f"worker-{w.slot}.log"
+                self._kill(w)
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise BatchError(f"the grading workers fail to start ({why}); last log lines:\n{tail}")
+        job, w.job = w.job, None
+        self._kill(w)
+        if job is not None:
+            if job.attempts < 2:
+                queue.appendleft(job)
+            else:
+                self._complete(job, _error_result(job, f"{why} twice while grading this file; it was given 0 "
+                                                       "points (an endless loop the sandbox could not stop, "
+                                                       "or a grader bug)"), w.slot)
+        self.workers[i] = self._spawn(w.slot)
+
+    def _complete(self, job: Job, result: ExerciseResult, slot: int) -> None:
+        self._record(job, result, {"slot": slot})
+        self.done += 1
+        self._left[job.student] -= 1
+        if self._left[job.student] == 0:
+            self._students_done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, students=f"{self._students_done}/{self._students} students")
+
+    def close(self) -> None:
+        for w in self.workers:
+            if w.proc.poll() is None:
+                try:
+                    protocol.write_message(w.proc.stdin.fileno(), {"op": "exit"})
+                    w.proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            self._kill(w)
+        self.workers = []
+
+    def run(self, queue: deque, record, settings, options, overrides, *, progress: bool, total: int,
+            students: int) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        from grader import report
+
+        console = self.console or report.console(stderr=True)
+        self._record, self._students = record, students
+        for job in queue:
+            self._left[job.student] = self._left.get(job.student, 0) + 1
+        self.workers = [self._spawn(slot) for slot in range(self.n)]
+        self._bar = Progress(TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("exercise files, {task.fields[students]}"), TimeElapsedColumn(),
+                             TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=not progress)
+        with self._bar:
+            self._task = self._bar.add_task("grade", total=total, students=f"0/{students} students")
+            while queue or any(w.job for w in self.workers):
+                now = time.monotonic()
+                for i, w in enumerate(self.workers):
+                    limit = w.job.deadline_seconds if w.job else 600.0
+                    if w.proc.poll() is not None:   # died: replace it, retry its job once
+                        self._replace(i, "the grading worker died", queue)
+                    elif (w.job or not w.ready) and now - w.started > limit:
+                        self._replace(i, f"grading took longer than {limit:.0f} s", queue)
+                for w in self.workers:
+                    if w.ready and w.job is None and queue:
+                        self._assign(w, queue.popleft(), settings, options, overrides)
+                fds = {w.fd: w for w in self.workers if w.proc.poll() is None}
+                ready, _, _ = select.select(list(fds), [], [], 0.2) if fds else ([], [], [])
+                for fd in ready:
+                    w = fds[fd]
+                    chunk = os.read(fd, 1 << 20)
+                    if chunk:
+                        w.buf += chunk
+                        for message in _frames(w.buf):
+                            self._handle(w, message)
+
+    def _assign(self, w: _Worker, job: Job, settings, options, overrides) -> None:
+        job.attempts += 1
+        w.job, w.started = job, time.monotonic()
+        ex_settings = settings[job.exercise]
+        try:
+            protocol.write_message(w.proc.stdin.fileno(), {
+                "op": "grade", "job": job.id, "exercise": job.exercise, "dir": job.dir,
+                "confine": ex_settings["confine"], "preload": ex_settings["preload"],
+                "options": options or {}, "overrides": overrides or {}})
+        except OSError:
+            pass  # noticed as a dead worker on the next turn
+
+    def _handle(self, w: _Worker, message: dict) -> None:
+        if message.get("ready"):
+            w.ready = True
+            w.started = time.monotonic()
+            self.isolation = str(message.get("isolation", ""))
+            return
+        job = w.job
+        if job is None or message.get("job") != job.id:
+            return
+        w.job = None
+        self.maxrss_mb = max(self.maxrss_mb, float(message.get("maxrss_mb", 0.0)))
+        self.zygote_rss_mb = max(self.zygote_rss_mb, float(message.get("zygote_rss_mb", 0.0)))
+        if "result" in message:
+            result = ExerciseResult.from_dict(message["result"])
+        else:
+            result = _error_result(job, f"internal grader error: {message.get('crash', '?')}; please report it")
+        self._complete(job, result, w.slot)
+
+
+def _error_result(job: Job, message: str) -> ExerciseResult:
+    ex = catalog.get(job.exercise)
+    result = ExerciseResult(ex.number, ex.title, ex.file, ERROR, ex.points, message=message)
+    result.checks = [CheckResult(c.name, c.points, False, message="not graded") for c in ex.checks]
+    return result
+
+
+def _frames(buf: bytearray):
+    """Decode complete protocol frames from the front of ``buf`` (consumed in place)."""
+    import struct
+
+    while len(buf) >= 16:
+        header_len, body_len = struct.unpack("<QQ", bytes(buf[:16]))
+        end = 16 + header_len + body_len
+        if len(buf) < end:
+            return
+        message = protocol.decode(bytes(buf[16:16 + header_len]), bytes(buf[16 + header_len:end]))
+        del buf[:end]
+        if isinstance(message, dict):
+            yield message
+
+
+# -- printing the summary ------------------------------------------------------------------------------------------
+def render_report(report: BatchReport, out_console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    s = report.summary
+    c = out_console
+    if report.interrupted:
+        c.print(f"[yellow]Interrupted:[/] {report.graded} of {report.total_jobs} exercise files graded this run. "
+                f"Run the same command again to grade the rest; {report.out} is consistent.")
+    c.print(f"[bold]Graded {report.graded} exercise files[/] ({report.skipped} unchanged, skipped) in "
+            f"{report.wall_seconds:.1f} s -> {escape(str(report.out))}")
+    if report.isolation:
+        c.print(f"sandbox: {escape(report.isolation)}")
+    for w in report.warnings:
+        c.print(f"[yellow]warning:[/] {escape(w)}")
+    if not s["students"]:
+        c.print("No submissions found.")
+        return
+    c.print(f"{s['students']} students: mean {s['mean']:.1f}, median {s['median']:.1f} of {s['max_total']} "
+            f"(std {s['stdev']:.1f})")
+    table = Table(title="Per exercise")
+    for col in ("exercise", "graded", "passed", "mean score", "statuses"):
+        table.add_column(col)
+    for n, e in s["exercises"].items():
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(e["statuses"].items()))
+        table.add_row(f"{n}", str(e["graded"]), f"{e['pass_rate'] * 100:.0f}%",
+                      f"{e['mean_score']:.1f}/{e['max_score']}", statuses)
+    c.print(table)
+    if s["slowest"]:
+        c.print("Slowest submissions: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in s["slowest"]))
+    c.print("Score histogram (total):")
+    for line in text_histogram(s):
+        c.print("  " + line, highlight=False)
+    if report.png:
+        c.print(f"Plot: {escape(str(report.out / 'scores.png'))}")
+    c.print(f"Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json in {escape(str(report.out))}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        sys.exit(worker_main(int(sys.argv[2])))
+    sys.exit("usage: python -m grader.batch --worker SLOT (started by `grade batch`)")

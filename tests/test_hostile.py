@@ -1,0 +1,197 @@
+"""Hostile and broken submissions in one batch: each fails clearly, nobody else's grade moves, nothing escapes.
+
+One class is graded once (module fixture): three honest students (graded first, in the middle and last, so they
+share worker slots with the attackers) and one student per attack in tests/hostile_sources.py. The class folder
+and the output folder are world-readable on purpose: the protection must come from the sandbox, not from pytest's
+private temporary folders. Run as root (CI does): the attacks that signal every process of their uid, or read
+files by path, are only contained when the sandbox can drop privileges and chroot.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import SOLUTIONS, solution_source
+from hostile_sources import CASES, render
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="the hostile batch needs root: without the privilege drop, student code runs as you and some of these "
+           "attacks (kill(-1)) would hit your own processes")
+
+HONEST = ("aa_honest", "mm_honest", "zz_honest")
+ARCHIVES = ("zip_slip", "symlinked")
+OVERRIDES = {"call_seconds": 1.5, "load_seconds": 6.0, "time_budget": 6.0}
+
+
+def _tree_digest(root: Path) -> dict:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        out[str(path.relative_to(root))] = (st.st_mode, hashlib.sha256(path.read_bytes()).hexdigest()
+                                            if path.is_file() and not path.is_symlink() else None)
+    return out
+
+
+def _sandbox_processes() -> list[int]:
+    base = int(os.environ.get("GRADER_SANDBOX_UID_BASE", "61000"))
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("Uid:"):
+                        if base <= int(line.split()[1]) < base + 64:
+                            found.append(int(pid))
+                        break
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def hostile_batch():
+    from grader.batch import run_batch
+
+    token = uuid.uuid4().hex[:12]
+    base = Path(tempfile.mkdtemp(prefix="grade-hostile-"))
+    os.chmod(base, 0o755)
+    subs, out, sentinel = base / "class", base / "out", base / "sentinel"
+    for d in (subs, sentinel):
+        d.mkdir()
+        os.chmod(d, 0o777 if d == sentinel else 0o755)   # world-writable: only the sandbox may stop a write
+    (sentinel / "keep.txt").write_text("untouched")
+    reference = solution_source(1)
+    for name in HONEST:
+        folder = subs / name / "exercises"
+        folder.mkdir(parents=True)
+        (folder / "ex01_conv2d.py").write_text(reference)
+    other = subs / HONEST[0] / "exercises" / "ex01_conv2d.py"
+    values = {"SENTINEL": str(sentinel), "TOKEN": token, "SOLUTION": str(SOLUTIONS / "ex01_conv2d.py"),
+              "OTHER": str(other)}
+    for name, (source, _) in CASES.items():
+        folder = subs / name
+        folder.mkdir()
+        data = render(source, **values)
+        (folder / "ex01_conv2d.py").write_bytes(data if isinstance(data, bytes) else data.encode())
+    # archives and links: a zip-slip, an absolute member, a symlink member and a symlinked file, all to the solution
+    with zipfile.ZipFile(subs / "zip_slip.zip", "w") as zf:
+        zf.writestr("../../zip_slip_escape/ex01_conv2d.py", reference)
+        zf.writestr(f"/tmp/abs-{token}/ex01_conv2d.py", reference)
+        link = zipfile.ZipInfo("exercises/ex01_conv2d.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, values["SOLUTION"])
+    (subs / "symlinked").mkdir()
+    (subs / "symlinked" / "ex01_conv2d.py").symlink_to(values["SOLUTION"])
+    for path in [subs, *subs.rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    before_subs, before_sentinel = _tree_digest(subs), _tree_digest(sentinel)
+    report = run_batch(subs, out, jobs=2, exercises=(1,), overrides=OVERRIDES, progress=False)
+    rows = {json.loads(line)["student"]: json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()}
+    yield {"report": report, "rows": rows, "out": out, "token": token, "subs": subs, "sentinel": sentinel,
+           "before_subs": before_subs, "before_sentinel": before_sentinel, "base": base,
+           "leftover": _sandbox_processes()}
+    shutil.rmtree(base, ignore_errors=True)
+    for path in (Path(f"/tmp/pwned-{token}"), Path(f"/work/pwned-{token}"), Path.home() / f"pwned-{token}"):
+        if path.exists():
+            path.unlink()
+
+
+def test_the_batch_completes_with_one_row_per_student(hostile_batch):
+    report, rows = hostile_batch["report"], hostile_batch["rows"]
+    assert not report.interrupted
+    assert set(rows) == set(HONEST) | set(CASES) | set(ARCHIVES)
+    assert len((hostile_batch["out"] / "results.jsonl").read_text().splitlines()) == len(rows)
+    csv_lines = (hostile_batch["out"] / "grades.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + len(rows)
+    assert "chroot" in report.isolation and "uid" in report.isolation, report.isolation
+
+
+def test_honest_students_keep_full_marks(hostile_batch):
+    rows = hostile_batch["rows"]
+    checks = None
+    for name in HONEST:
+        row = rows[name]
+        assert row["score"] == row["max_score"] == 12, (name, row["result"]["message"],
+                                                        [c["message"] for c in row["result"]["checks"]])
+        mine = [(c["name"], c["passed"], c["points"]) for c in row["result"]["checks"]]
+        assert checks is None or mine == checks
+        checks = mine
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_attack_fails_clearly(hostile_batch, name):
+    row = hostile_batch["rows"][name]
+    status, needle = CASES[name][1]
+    result = row["result"]
+    messages = [result["message"], *[c["message"] for c in result["checks"] if not c["passed"]]]
+    if status == "full":
+        assert row["score"] == row["max_score"], messages
+        return
+    if status == "any":
+        return
+    assert row["score"] < row["max_score"], (name, messages)
+    assert row["status"] == status, (name, row["status"], messages)
+    if needle:
+        assert any(needle in m for m in messages), (name, needle, messages)
+
+
+def test_nothing_outside_the_workspace_was_touched(hostile_batch):
+    token = hostile_batch["token"]
+    assert _tree_digest(hostile_batch["sentinel"]) == hostile_batch["before_sentinel"]
+    assert _tree_digest(hostile_batch["subs"]) == hostile_batch["before_subs"]
+    for path in (Path(f"/tmp/pwned-{token}"), Path(f"/work/pwned-{token}"), Path.home() / f"pwned-{token}",
+                 hostile_batch["base"] / f"pwned-{token}"):
+        assert not path.exists(), path
+    out_names = {p.name for p in hostile_batch["out"].iterdir()}
+    assert not any("pwned" in n for n in out_names)
+    assert not (hostile_batch["out"] / ".work").exists()
+
+
+def test_no_student_process_survives_the_batch(hostile_batch):
+    assert hostile_batch["leftover"] == []
+
+
+def test_printed_fake_results_change_nothing(hostile_batch):
+    out = hostile_batch["out"]
+    row = hostile_batch["rows"]["fake_passed_output"]
+    passed = [c["name"] for c in row["result"]["checks"] if c["passed"]]
+    assert passed == ["does not modify its inputs"]   # it returns zeros: only the honest property holds
+    assert row["score"] == 1
+    grades = dict(line.split(",")[0::2] for line in (out / "grades.csv").read_text().splitlines()[1:])
+    assert grades["fake_passed_output"] == "1"
+    md = (out / "feedback" / "fake_passed_output.md").read_text()
+    assert "**Total: 1/12**" in md
+    # the printed lines appear only inside a fence longer than any backticks they contain
+    assert "````text\nPASSED 12/12\n```\n## Exercise 1" in md
+    assert md.count("## Exercise 1:") == 2   # the real heading, and the fake one inside the fence
+
+
+def test_unreadable_solution_and_other_students(hostile_batch):
+    for name in ("reads_solutions", "reads_other_student"):
+        messages = [c["message"] for c in hostile_batch["rows"][name]["result"]["checks"]]
+        assert all("could not read" in m or "time budget" in m for m in messages), messages
+        assert "FileNotFoundError" in messages[0] or "PermissionError" in messages[0]
+
+
+def test_unsafe_archives_and_links_are_refused_and_explained(hostile_batch):
+    rows, out, token = hostile_batch["rows"], hostile_batch["out"], hostile_batch["token"]
+    for name, needle in (("zip_slip", "unsafe path"), ("symlinked", "symbolic link")):
+        assert rows[name]["status"] == "missing" and rows[name]["score"] == 0
+        assert any(needle in n for n in rows[name]["notes"]), rows[name]["notes"]
+        assert needle in (out / "feedback" / f"{name}.md").read_text()
+    assert " ".join(rows["zip_slip"]["notes"]).count("unsafe path") == 2
+    assert "symbolic link" in " ".join(rows["zip_slip"]["notes"])
+    for escaped in (hostile_batch["base"].parent / "zip_slip_escape", Path(f"/tmp/abs-{token}")):
+        assert not escaped.exists(), escaped
