@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,6 +211,35 @@ def expect_raises(student: Student, exc_type: str, fn: str, *args, **kwargs) -> 
     raise CheckFailed(f"expected {fn}() to raise {exc_type}, but it returned {describe(got)}")
 
 
+def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str = "work on a copy instead") -> None:
+    """Call ``fn(**case)`` and fail if it changed one of its array arguments in place (``advice`` ends the message)."""
+    before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
+    _, _, after = student.call(fn, return_args=True, **case)
+    for name, original in before.items():
+        if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
+            raise CheckFailed(f"{fn}() changed its argument '{name}' in place; {advice}")
+
+
+@contextmanager
+def prefixed(text: str):
+    """A CheckFailed raised inside the block gets ``text`` in front of its summary, e.g. "slide example 'x': "."""
+    try:
+        yield
+    except CheckFailed as failure:
+        failure.summary = text + failure.summary
+        raise
+
+
+@contextmanager
+def noted(line: str):
+    """A CheckFailed raised inside the block gets ``line`` as its first detail line (why the input matters)."""
+    try:
+        yield
+    except CheckFailed as failure:
+        failure.details.insert(0, line)
+        raise
+
+
 # -- running properties -----------------------------------------------------------------------------------------
 def _settings(examples: int):
     return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
@@ -253,6 +283,14 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
         raise RuntimeError(f"internal error in the property: {exc}") from exc
 
 
+def for_all_against(student: Student, fn: str, truth, strategy, *, examples: int = DEFAULT_EXAMPLES,
+                    expect=expect_array, **expect_kwargs) -> None:
+    """The common property: for every generated ``case``, ``expect(student's fn(**case), truth(**case))``."""
+    def body(case):
+        expect(student.call(fn, **case), truth(**case), **expect_kwargs)
+    for_all(body, strategy, student=student, examples=examples)
+
+
 def run_once(body, student: Student | None = None) -> None:
     """Run a fixed (non-generated) check, e.g. the slides' pinned examples, with the same failure format."""
     try:
@@ -273,5 +311,6 @@ def _with_call(failure: CheckFailed, call, student: Student | None, label: str =
     return failure
 
 
-__all__ = ["Abort", "CheckFailed", "Student", "describe", "expect_array", "expect_number", "expect_raises", "for_all",
-           "format_call", "format_value", "run_once", "st"]
+__all__ = ["Abort", "CheckFailed", "Student", "describe", "expect_array", "expect_inputs_unchanged", "expect_number",
+           "expect_raises", "for_all", "for_all_against", "format_call", "format_value", "noted", "prefixed",
+           "run_once", "st"]

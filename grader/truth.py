@@ -8,23 +8,34 @@ from __future__ import annotations
 import numpy as np
 
 
-def torch():
-    import torch as _torch
+_TORCH = None
 
-    return _torch
+
+def torch():
+    """The torch module, imported on first use and then set to one thread.
+
+    Ground truth is computed on tiny tensors, where torch's intra-op thread pool costs far more than it saves
+    (a 5x5 F.conv2d took 4-6 ms with two threads on a busy 2-core machine, 0.01 ms with one).
+    """
+    global _TORCH
+    if _TORCH is None:
+        import torch as _torch
+
+        _TORCH = _one_thread(_torch)
+    return _TORCH
+
+
+def _one_thread(module):
+    if module.get_num_threads() != 1:
+        module.set_num_threads(1)
+    return module
 
 
 def warm_up() -> None:
-    """Import torch now (call it after starting the student process, so the two overlap).
-
-    Ground truth is computed on tiny tensors, where torch's intra-op thread pool costs far more than it saves
-    (a 5x5 F.conv2d took 4-6 ms with two threads on a busy 2-core machine, 0.01 ms with one), so use one thread.
-    """
-    import torch
-    import torch.nn.functional  # noqa: F401
-
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
+    """Import torch now (call it after starting the student process, so the two overlap); one thread again, in
+    case something changed that since the first use."""
+    _one_thread(torch())
+    import torch.nn.functional as _functional  # noqa: F401
 
 
 def tensor(a) -> "torch.Tensor":

@@ -21,6 +21,15 @@ def _private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Tests compute torch results on tiny tensors, where a second thread only adds synchronisation (milliseconds
+    instead of microseconds per call on a busy machine): one thread for the whole session, as the grader uses."""
+    from grader import truth
+
+    truth.torch()  # imports torch (lazily: here, not when this file loads) and sets it to one thread
+
+
 def solution_source(number: int) -> str:
     from grader import catalog
 
@@ -33,28 +42,65 @@ def stub_source(number: int) -> str:
     return (EXERCISES / catalog.get(number).file).read_text()
 
 
+def stub_imports(number: int) -> list[str]:
+    """The stub's top-level import lines, in order."""
+    return [line for line in stub_source(number).splitlines() if line.startswith(("import ", "from "))]
+
+
 def mutate(source: str, old: str, new: str) -> str:
     """Replace one exact snippet of the reference solution; fails loudly if the snippet is not there once."""
     assert source.count(old) == 1, f"mutant snippet not found exactly once: {old!r}"
     return source.replace(old, new)
 
 
-@pytest.fixture
-def grade_source(tmp_path):
-    """grade_source(number, source) -> ExerciseResult for that source saved as the exercise's file."""
+def _grade_in(parent: Path, number: int, source: str | bytes):
+    """Save ``source`` as exercise ``number``'s file in parent/exercises (a new folder) and grade it."""
     from grader import catalog
     from grader.grading import grade_exercise
 
+    ex = catalog.get(number)
+    folder = parent / "exercises"
+    folder.mkdir(parents=True)
+    target = folder / ex.file
+    if isinstance(source, bytes):
+        target.write_bytes(source)
+    else:
+        target.write_text(source)
+    return grade_exercise(ex, folder)
+
+
+@pytest.fixture
+def grade_source(tmp_path):
+    """grade_source(number, source) -> ExerciseResult for that source saved as the exercise's file."""
     def grade(number: int, source: str | bytes):
-        ex = catalog.get(number)
-        folder = tmp_path / f"ex{number}-{len(list(tmp_path.iterdir()))}" / "exercises"
-        folder.mkdir(parents=True)
-        target = folder / ex.file
-        if isinstance(source, bytes):
-            target.write_bytes(source)
-        else:
-            target.write_text(source)
-        return grade_exercise(ex, folder)
+        return _grade_in(tmp_path / f"ex{number}-{len(list(tmp_path.iterdir()))}", number, source)
+    return grade
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """graded(number, source) -> ExerciseResult, like grade_source but graded once per test session: the reference
+    or a mutant that several tests (or test files) judge is graded once, keyed by (exercise number, source). Only for
+    plain gradings: a test that changes the environment or the options must use grade_source."""
+    cache: dict = {}
+
+    def grade(number: int, source: str | bytes):
+        key = (number, source)
+        if key not in cache:
+            cache[key] = _grade_in(tmp_path_factory.mktemp(f"ex{number}-graded"), number, source)
+        return cache[key]
+    return grade
+
+
+@pytest.fixture
+def grade_mutant(graded, request):
+    """grade_mutant(name) -> ExerciseResult of the entry called ``name`` in the test module's MUTANTS table
+    ((name, old snippet of the reference, replacement, ...), exercise ``N`` of that module), via ``graded``."""
+    number, mutants = request.module.N, request.module.MUTANTS
+
+    def grade(name: str):
+        old, new = next(m[1:3] for m in mutants if m[0] == name)
+        return graded(number, mutate(solution_source(number), old, new))
     return grade
 
 
@@ -72,3 +118,57 @@ def assert_not_implemented(result):
     assert result.score == 0
     assert result.status == "not implemented", result.status
     assert all("not implemented" in c.message for c in result.checks), [c.message for c in result.checks]
+
+
+def assert_loses_points(result, must_fail, name: str = "") -> dict[str, object]:
+    """A wrong version fails (at least) the checks named in ``must_fail`` and scores below full marks; returns the
+    failed checks by name."""
+    failed = failed_checks(result)
+    assert set(must_fail) <= set(failed), (name, sorted(failed))
+    assert result.score < result.max_score
+    return failed
+
+
+def misconception_ids(number: int) -> list[str]:
+    """The ids of exercise ``number``'s entries in the misconception catalog, in catalog order."""
+    from grader.misconceptions import CATALOG
+
+    return [entry.id for entry in CATALOG if entry.exercise == number]
+
+
+def assert_misconception(result, ident: str | None, shown_on=(), *, on_every_failure: bool = False):
+    """The mutant's result names exactly the misconception ``ident`` (an id in grader.misconceptions), and no other.
+
+    ``ident`` None: no check names any misconception. Otherwise the entry's message is on every check named in
+    ``shown_on`` (each of which failed), on at least one failed check (on every failed check with
+    ``on_every_failure``), and no check shows any other message.
+    """
+    from grader.misconceptions import by_id
+
+    failed = failed_checks(result)
+    seen = {c.name: c.misconception for c in result.checks if c.misconception}
+    if ident is None:
+        assert not seen, seen
+        return
+    message = by_id(ident).message
+    for name in shown_on:
+        assert name in failed, (ident, name, sorted(failed))
+        check = failed[name]
+        assert check.misconception == message, (ident, name, check.misconception, check.message, check.details[:2])
+    named = {n: (c.message, c.misconception) for n, c in failed.items()}
+    assert any(c.misconception == message for c in failed.values()), (ident, named)
+    if on_every_failure:
+        assert all(c.misconception == message for c in failed.values()), (ident, named)
+    assert set(seen.values()) <= {message}, (ident, seen)
+
+
+def load_module(number: int, folder: Path):
+    """Import exercise ``number``'s file from ``folder`` (EXERCISES or SOLUTIONS) as a fresh module."""
+    import importlib.util
+
+    from grader import catalog
+
+    spec = importlib.util.spec_from_file_location(f"ex{number:02d}_{folder.name}", folder / catalog.get(number).file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

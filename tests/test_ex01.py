@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
+from conftest import (assert_full_marks, assert_loses_points, assert_not_implemented, mutate, solution_source,
                       stub_source)
 from grader import truth
 from grader.checks import ex01
@@ -10,12 +10,12 @@ from grader.checks import ex01
 N = 1
 
 
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(grade_source(N, solution_source(N)))
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 @pytest.mark.parametrize("label,kwargs,answer", ex01.SLIDE_EXAMPLES, ids=[e[0] for e in ex01.SLIDE_EXAMPLES])
@@ -42,8 +42,5 @@ MUTANTS = [
 
 
 @pytest.mark.parametrize("name,old,new,must_fail", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail):
-    result = grade_source(N, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert must_fail <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
+def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail):
+    assert_loses_points(graded(N, mutate(solution_source(N), old, new)), must_fail, name)

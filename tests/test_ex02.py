@@ -5,27 +5,25 @@ import itertools
 
 import pytest
 
-from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
-                      stub_source)
+from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
+                      misconception_ids, mutate, solution_source, stub_imports, stub_source)
 from grader import catalog
 from grader.checks import ex02
-from grader.misconceptions import CATALOG, by_id
 
 N = 2
 NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
 
 
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(grade_source(N, solution_source(N)))
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 def test_stub_imports_only_numpy():
-    imports = [line for line in stub_source(N).splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["import numpy as np"]
+    assert stub_imports(N) == ["import numpy as np"]
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex02.SLIDE_EXAMPLES, ids=[e[0] for e in ex02.SLIDE_EXAMPLES])
@@ -137,25 +135,14 @@ MUTANTS = [
 
 
 @pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail, ident):
-    result = grade_source(N, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert {NAME[r] for r in must_fail} <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
-    messages = {c.misconception for c in failed.values()} - {None}
-    if ident is None:
-        assert not messages, (name, messages)
-        return
-    message = by_id(ident).message
-    for run in must_fail:
-        check = failed[NAME[run]]
-        assert check.misconception == message, (name, run, check.misconception, check.message, check.details[:2])
-    assert messages == {message}, (name, messages)
+def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, ident):
+    result = graded(N, mutate(solution_source(N), old, new))
+    assert_loses_points(result, {NAME[r] for r in must_fail}, name)
+    assert_misconception(result, ident, {NAME[r] for r in must_fail})
 
 
 def test_every_ex02_misconception_has_a_mutant():
-    named = {m[4] for m in MUTANTS}
-    assert {e.id for e in CATALOG if e.exercise == N} <= named
+    assert set(misconception_ids(N)) <= {m[4] for m in MUTANTS}
 
 
 def test_check_names_exist():

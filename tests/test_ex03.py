@@ -4,27 +4,26 @@ import warnings
 
 import pytest
 
-from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
-                      stub_source)
+from conftest import (assert_full_marks, assert_loses_points, assert_not_implemented, misconception_ids, mutate,
+                      solution_source, stub_imports, stub_source)
 from grader import catalog
 from grader.checks import ex03
-from grader.misconceptions import CATALOG, by_id
+from grader.misconceptions import by_id
 
 N = 3
 NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
 
 
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(grade_source(N, solution_source(N)))
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 def test_stub_imports_only_numpy():
-    imports = [line for line in stub_source(N).splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["import numpy as np"]
+    assert stub_imports(N) == ["import numpy as np"]
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex03.SLIDE_EXAMPLES, ids=[e[0] for e in ex03.SLIDE_EXAMPLES])
@@ -156,11 +155,9 @@ MUTANTS = [
 
 
 @pytest.mark.parametrize("name,old,new,must_fail,shows", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail, shows):
-    result = grade_source(N, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert {NAME[r] for r in must_fail} <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
+def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, shows):
+    result = graded(N, mutate(solution_source(N), old, new))
+    failed = assert_loses_points(result, {NAME[r] for r in must_fail}, name)
     allowed = {by_id(ident).message for ident in shows.values()}
     for run, ident in shows.items():
         if run in must_fail:
@@ -172,7 +169,7 @@ def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new,
 
 def test_every_ex03_misconception_has_a_mutant():
     shown = {ident for m in MUTANTS for run, ident in m[4].items() if run in m[3]}
-    assert {e.id for e in CATALOG if e.exercise == N} <= shown
+    assert set(misconception_ids(N)) <= shown
 
 
 def test_check_names_exist():

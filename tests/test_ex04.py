@@ -1,42 +1,24 @@
 """Exercise 4: the reference passes, the stub is 'not implemented', realistic wrong versions lose the right points,
 and each misconception in the catalog is named for the mutant that makes it (and for no other)."""
-import importlib.util
 import inspect
 
 import numpy as np
 import pytest
 
-from conftest import (EXERCISES, SOLUTIONS, assert_full_marks, assert_not_implemented, failed_checks, mutate,
-                      solution_source, stub_source)
+from conftest import (EXERCISES, SOLUTIONS, assert_full_marks, assert_loses_points, assert_misconception,
+                      assert_not_implemented, load_module, misconception_ids, mutate, solution_source, stub_source)
 from grader import catalog, misconceptions, truth
 from grader.checks import ex04
 
 N = 4
-_RESULTS: dict = {}   # source -> ExerciseResult: a mutant graded for two tests is graded once
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Ground truth on tiny arrays: torch's thread pool only costs time (a lot on a busy machine). Restored after."""
-    torch = truth.torch()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def _graded(grade_source, source):
-    if source not in _RESULTS:
-        _RESULTS[source] = grade_source(N, source)
-    return _RESULTS[source]
-
-
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(_graded(grade_source, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 def test_every_check_names_an_existing_function():
@@ -61,15 +43,9 @@ def test_slide_numbers_quoted_in_the_stub():
         assert number in stub, number
 
 
-def _load(folder):
-    spec = importlib.util.spec_from_file_location(f"ex04_{folder.name}", folder / catalog.get(N).file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_solution_and_stub_have_the_same_signature():
-    assert inspect.signature(_load(EXERCISES).conv_forward) == inspect.signature(_load(SOLUTIONS).conv_forward)
+    stub, solution = load_module(N, EXERCISES), load_module(N, SOLUTIONS)
+    assert inspect.signature(stub.conv_forward) == inspect.signature(solution.conv_forward)
 
 
 # (name, old snippet of the reference, replacement, checks that must fail)
@@ -133,37 +109,22 @@ MUTANTS = [
 
 
 @pytest.mark.parametrize("name,old,new,must_fail", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail):
-    result = _graded(grade_source, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert must_fail <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
-
-
-def _messages(exercise):
-    return {entry.message for entry in misconceptions.CATALOG if entry.exercise == exercise}
+def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail):
+    assert_loses_points(graded(N, mutate(solution_source(N), old, new)), must_fail, name)
 
 
 @pytest.mark.parametrize("ident,old,new", MISCONCEPTION_MUTANTS, ids=[m[0] for m in MISCONCEPTION_MUTANTS])
-def test_misconception_mutant_is_named_exactly(grade_source, ident, old, new):
-    message = misconceptions.by_id(ident).message
-    result = _graded(grade_source, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert failed, ident
-    named = {name: check.misconception for name, check in failed.items()}
+def test_misconception_mutant_is_named_exactly(graded, ident, old, new):
     # every failing check names this mistake, and no other catalog message appears anywhere
-    assert all(m == message for m in named.values()), named
-    others = _messages(N) - {message}
-    assert not any(c.misconception in others for c in result.checks), named
+    assert_misconception(graded(N, mutate(solution_source(N), old, new)), ident, on_every_failure=True)
 
 
 def test_every_ex04_misconception_has_a_mutant():
-    ids = {entry.id for entry in misconceptions.CATALOG if entry.exercise == N}
-    assert ids == {m[0] for m in MISCONCEPTION_MUTANTS}
+    assert set(misconception_ids(N)) == {m[0] for m in MISCONCEPTION_MUTANTS}
 
 
 def test_misconceptions_take_the_student_signature():
-    reference = inspect.signature(_load(SOLUTIONS).conv_forward)
+    reference = inspect.signature(load_module(N, SOLUTIONS).conv_forward)
     for entry in misconceptions.CATALOG:
         if entry.exercise == N:
             assert entry.function == "conv_forward"

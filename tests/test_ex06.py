@@ -3,20 +3,20 @@ versions lose the right points, and every named misconception is recognised (and
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
-                      stub_source)
-from grader import catalog, misconceptions
+from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
+                      misconception_ids, mutate, solution_source, stub_source)
+from grader import catalog
 from grader.checks import ex06
 
 N = 6
 
 
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(grade_source(N, solution_source(N)))
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex06.SLIDE_EXAMPLES, ids=[e[1] for e in ex06.SLIDE_EXAMPLES])
@@ -104,21 +104,11 @@ MUTANTS = [
 
 
 def test_every_ex06_misconception_has_a_mutant():
-    ids = [m.id for m in misconceptions.CATALOG if m.exercise == N]
-    assert sorted(ids) == sorted(m[4] for m in MUTANTS if m[4])
+    assert sorted(misconception_ids(N)) == sorted(m[4] for m in MUTANTS if m[4])
 
 
 @pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_source, name, old, new, must_fail, ident):
-    result = grade_source(N, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    assert must_fail <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
-    seen = {c.misconception for c in result.checks if c.misconception}
-    if ident is None:
-        assert not seen, seen
-        return
-    message = misconceptions.by_id(ident).message
-    assert any(c.misconception == message for c in failed.values()), \
-        {n: (c.message, c.misconception) for n, c in failed.items()}
-    assert seen == {message}, seen
+def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, ident):
+    result = graded(N, mutate(solution_source(N), old, new))
+    assert_loses_points(result, must_fail, name)
+    assert_misconception(result, ident)

@@ -3,8 +3,8 @@ and the named misconceptions are recognised."""
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source,
-                      stub_source)
+from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
+                      misconception_ids, mutate, solution_source, stub_source)
 from grader import misconceptions
 from grader.checks import ex08
 
@@ -20,12 +20,12 @@ AVG_OVERLAP = "avg_pool_backward: overlapping windows add up"
 INPUTS = "does not modify its inputs"
 
 
-def test_reference_scores_full_marks(grade_source):
-    assert_full_marks(grade_source(N, solution_source(N)))
+def test_reference_scores_full_marks(graded):
+    assert_full_marks(graded(N, solution_source(N)))
 
 
-def test_stub_scores_zero_not_implemented(grade_source):
-    assert_not_implemented(grade_source(N, stub_source(N)))
+def test_stub_scores_zero_not_implemented(graded):
+    assert_not_implemented(graded(N, stub_source(N)))
 
 
 def _autograd(fn, dout, x, size=2, stride=None):
@@ -152,31 +152,9 @@ MUTANTS = [
     ("modifies x", "    return dout * (x > 0)", "    x[...] = 0\n    return dout * (x > 0)", {INPUTS}),
 ]
 
-@pytest.fixture(scope="module")
-def grade_mutant(tmp_path_factory):
-    """grade_mutant(name) -> ExerciseResult of that MUTANTS entry, graded once per test session."""
-    from grader import catalog
-    from grader.grading import grade_exercise
-
-    cache = {}
-
-    def grade(name):
-        if name not in cache:
-            _, old, new, _ = next(m for m in MUTANTS if m[0] == name)
-            folder = tmp_path_factory.mktemp("ex08-mutant") / "exercises"
-            folder.mkdir()
-            (folder / catalog.get(N).file).write_text(mutate(solution_source(N), old, new))
-            cache[name] = grade_exercise(catalog.get(N), folder)
-        return cache[name]
-    return grade
-
-
 @pytest.mark.parametrize("name,old,new,must_fail", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_mutant_loses_points_on_the_right_property(grade_mutant, name, old, new, must_fail):
-    result = grade_mutant(name)
-    failed = failed_checks(result)
-    assert must_fail <= set(failed), (name, sorted(failed))
-    assert result.score < result.max_score
+    assert_loses_points(grade_mutant(name), must_fail, name)
 
 
 # (misconception id, mutant name from MUTANTS, the check that must name it)
@@ -198,20 +176,12 @@ MISCONCEPTION_MUTANTS = [
 
 
 def test_every_ex08_misconception_has_a_mutant():
-    ids = {e.id for e in misconceptions.CATALOG if e.exercise == N}
-    assert ids == {m[0] for m in MISCONCEPTION_MUTANTS}
+    assert set(misconception_ids(N)) == {m[0] for m in MISCONCEPTION_MUTANTS}
 
 
 @pytest.mark.parametrize("ident,mutant,check", MISCONCEPTION_MUTANTS, ids=[m[0] for m in MISCONCEPTION_MUTANTS])
 def test_misconception_mutant_gets_its_own_message(grade_mutant, ident, mutant, check):
-    result = grade_mutant(mutant)
-    failed = failed_checks(result)
-    message = misconceptions.by_id(ident).message
-    assert check in failed and failed[check].misconception == message, (
-        sorted(failed), failed.get(check) and failed[check].misconception)
-    others = {e.message for e in misconceptions.CATALOG} - {message}
-    shown = {c.misconception for c in result.checks if c.misconception}
-    assert not shown & others, shown
+    assert_misconception(grade_mutant(mutant), ident, {check})
 
 
 # -- acceptable variations score full marks -----------------------------------------------------------------------
@@ -233,5 +203,5 @@ ALTERNATIVES = [
 
 
 @pytest.mark.parametrize("name,old,new", ALTERNATIVES, ids=[a[0] for a in ALTERNATIVES])
-def test_acceptable_variation_scores_full_marks(grade_source, name, old, new):
-    assert_full_marks(grade_source(N, mutate(solution_source(N), old, new)))
+def test_acceptable_variation_scores_full_marks(graded, name, old, new):
+    assert_full_marks(graded(N, mutate(solution_source(N), old, new)))

@@ -3,9 +3,9 @@ is named by exactly its catalog message on the checks it fails, and the right an
 import numpy as np
 import pytest
 
-from conftest import failed_checks, mutate, solution_source
+from conftest import assert_misconception, misconception_ids, mutate, solution_source
 from grader import truth
-from grader.misconceptions import CATALOG, by_id, diagnose
+from grader.misconceptions import by_id, diagnose
 from grader.sandbox import CallRecord
 from test_ex01 import MUTANTS
 
@@ -29,19 +29,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,old,new,shows,ident", CASES, ids=[c[0] for c in CASES])
-def test_mutant_triggers_exactly_its_message(grade_source, name, old, new, shows, ident):
-    result = grade_source(N, mutate(solution_source(N), old, new))
-    failed = failed_checks(result)
-    message = by_id(ident).message
-    for check in shows:
-        assert check in failed, (name, sorted(failed))
-        assert failed[check].misconception == message, (name, check, failed[check].misconception)
-    others = {c.misconception for c in failed.values()} - {None, message}
-    assert not others, (name, others)
+def test_mutant_triggers_exactly_its_message(graded, name, old, new, shows, ident):
+    assert_misconception(graded(N, mutate(solution_source(N), old, new)), ident, shows)
 
 
 def test_every_ex01_misconception_has_a_mutant():
-    assert {e.id for e in CATALOG if e.exercise == N} <= {c[4] for c in CASES}
+    assert set(misconception_ids(N)) <= {c[4] for c in CASES}
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -14,15 +14,6 @@ from grader.quiz.variants import Rng, secret_fingerprint, student_seed
 SEEDS = range(150)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny tensors: a second thread only adds synchronisation (1 ms instead of 5 us per call on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def questions(kind, seeds=SEEDS):
     for seed in seeds:
         yield seed, g.generate(kind, Rng(f"test-{kind}-{seed}"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader import truth
-from grader.properties import CheckFailed, expect_array, expect_raises, for_all, run_once, st
+from grader.properties import (expect_array, expect_inputs_unchanged, expect_raises, for_all, for_all_against,
+                               prefixed, run_once, st)
 from grader.strategies import values
 
 SLIDE_IMAGE = np.array([[1, 0, 1, 0, 1], [1, 0, 0, 1, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 0], [0, 0, 1, 1, 0]], float)
@@ -45,19 +46,14 @@ def cases(draw, stride=None, padding=None, integer=None):
 
 
 def _against_torch(student, strategy, examples=40):
-    def body(case):
-        expect_array(student.call("conv2d", **case), truth.conv2d_single(**case))
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, "conv2d", truth.conv2d_single, strategy, examples=examples)
 
 
 def slide_examples(student):
     def body():
         for label, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 expect_array(student.call("conv2d", **kwargs), np.array(answer, float), what=f"the {label} result")
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
@@ -82,10 +78,4 @@ def kernel_too_big(student):
 
 
 def inputs_unchanged(student):
-    def body(case):
-        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-        _, _, after = student.call("conv2d", return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"conv2d() changed its argument '{name}' in place; work on a copy instead")
-    for_all(body, cases(), student=student, examples=15)
+    for_all(lambda case: expect_inputs_unchanged(student, "conv2d", case), cases(), student=student, examples=15)

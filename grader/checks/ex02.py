@@ -11,13 +11,14 @@ max((ceil(n/s) - 1)*s + f - n, 0), the odd pixel on the right), applied with F.p
 """
 from __future__ import annotations
 
-from grader.properties import CheckFailed, expect_number, expect_raises, for_all, run_once, st
+from grader import truth
+from grader.properties import (CheckFailed, expect_number, expect_raises, for_all_against, noted, prefixed, run_once,
+                               st)
 
 
 # -- torch ground truth (each raises RuntimeError/TypeError where torch refuses the arguments) -------------------
 def _zeros(n: int, batch: int = 1):
-    import torch
-
+    torch = truth.torch()
     return torch.zeros(batch, 1, n, 1, dtype=torch.float64)
 
 
@@ -212,21 +213,14 @@ def transpose_cases(draw):
 
 # -- checks --------------------------------------------------------------------------------------------------------
 def _against_torch(student, fn, strategy, examples=30):
-    truth = TRUTH[fn]
-
-    def body(case):
-        expect_number(student.call(fn, **case), truth(**case), integer=True)
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, fn, TRUTH[fn], strategy, examples=examples, expect=expect_number, integer=True)
 
 
 def slide_examples(student):
     def body():
         for label, fn, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 expect_number(student.call(fn, **kwargs), answer, integer=True, what=f"{fn}()")
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
@@ -272,12 +266,9 @@ def pool_ceil_mode(student):
 
     def body():
         for kwargs, answer in OVERHANG:
-            try:
+            with noted("with ceil_mode a window may hang over the end of the input; PyTorch only drops a last "
+                       "window that starts at or after n + padding"):
                 expect_number(student.call("pool_output_size", **kwargs), answer, integer=True)
-            except CheckFailed as failure:
-                failure.details.insert(0, "with ceil_mode a window may hang over the end of the input; PyTorch only "
-                                          "drops a last window that starts at or after n + padding")
-                raise
     run_once(body, student)
 
 
@@ -289,9 +280,6 @@ def transpose_matches_torch(student):
 def invalid_arguments(student):
     def body():
         for fn, kwargs, why in INVALID:
-            try:
+            with noted(f"why it is invalid: {why}"):
                 expect_raises(student, "ValueError", fn, **kwargs)
-            except CheckFailed as failure:
-                failure.details.insert(0, f"why it is invalid: {why}")
-                raise
     run_once(body, student)

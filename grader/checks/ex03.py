@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import math
 
-from grader.properties import CheckFailed, expect_number, expect_raises, for_all, run_once, st
+from grader import truth
+from grader.properties import (CheckFailed, expect_number, expect_raises, for_all, for_all_against, noted, prefixed,
+                               run_once, st)
 
 # name -> (required options, optional options with their defaults); the same table as in the stub's docstring
 LAYERS = {
@@ -94,8 +96,7 @@ def _describe(spec) -> str:
 def torch_count(layers, input_shape) -> tuple[int, list[str]]:
     """(trainable parameters, one line per layer) of the torch model for a spec; raises where the spec is invalid
     (SpecError for the exercise's own rules, torch's RuntimeError/ValueError for the rest)."""
-    import torch
-
+    torch = truth.torch()
     if len(input_shape) != 3 or not all(isinstance(v, int) and v >= 1 for v in input_shape):
         raise SpecError("input_shape must be (C, H, W)")
     x = torch.zeros(0, *input_shape)
@@ -388,49 +389,37 @@ def _expect_count(student, layers, input_shape, what="count_params()"):
 def slide_examples(student):
     def body():
         for label, fn, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 if fn == "count_params":
                     _expect_count(student, **kwargs)
                 else:
                     expect_number(student.call(fn, **kwargs), answer, integer=True, what=f"{fn}()")
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
 def conv_matches_torch(student):
-    def body(case):
-        expect_number(student.call("conv_params", **case), torch_conv_params(**case), integer=True)
-    for_all(body, conv_param_cases(), student=student, examples=30)
+    for_all_against(student, "conv_params", torch_conv_params, conv_param_cases(), examples=30,
+                    expect=expect_number, integer=True)
 
 
 def dense_matches_torch(student):
-    def body(case):
-        expect_number(student.call("dense_params", **case), torch_dense_params(**case), integer=True)
-    for_all(body, dense_param_cases(), student=student, examples=20)
+    for_all_against(student, "dense_params", torch_dense_params, dense_param_cases(), examples=20,
+                    expect=expect_number, integer=True)
 
 
 def model_matches_torch(student):
-    def body(case):
-        _expect_count(student, *case)
-    for_all(body, architectures(options=False), student=student, examples=30)
+    for_all(lambda case: _expect_count(student, *case), architectures(options=False), student=student, examples=30)
 
 
 def model_options(student):
-    def body(case):
-        _expect_count(student, *case)
-    for_all(body, architectures(options=True), student=student, examples=30)
+    for_all(lambda case: _expect_count(student, *case), architectures(options=True), student=student, examples=30)
 
 
 def invalid_specs(student):
     def body():
         for fn, kwargs, why, _ in INVALID:
-            try:
+            with noted(f"why it is invalid: {why}"):
                 expect_raises(student, "ValueError", fn, **kwargs)
-            except CheckFailed as failure:
-                failure.details.insert(0, f"why it is invalid: {why}")
-                raise
     run_once(body, student)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from grader import truth
-from grader.properties import CheckFailed, expect_array, expect_raises, for_all, run_once, st
+from grader.properties import (expect_array, expect_inputs_unchanged, expect_raises, for_all, for_all_against,
+                               prefixed, run_once, st)
+from grader.strategies import generic_arrays
 
 FN = "conv_forward"
 
@@ -58,23 +60,6 @@ SLIDE_EXAMPLES = (
 
 
 # -- generated cases -------------------------------------------------------------------------------------------
-def generic_arrays(shape, integer: bool, salt: int) -> st.SearchStrategy[np.ndarray]:
-    """float64 arrays of ``shape`` filled from a drawn seed: small integers in -3..3, or floats in [-5, 5].
-
-    Hypothesis shrinks the shapes (drawn separately) and the seed, never single elements: a shrunk counterexample
-    is small but keeps "generic" values, so two different mistakes practically never give the same wrong answer on
-    it (sparse, mostly-zero inputs often make them coincide, and the misconception named would then be a guess), and
-    shrinking takes a few steps instead of hundreds.
-    ``salt`` keeps arrays of the same shape and seed (x and w, say) from being equal.
-    """
-    def make(seed):
-        rng = np.random.default_rng([seed, salt])
-        if integer:
-            return rng.integers(-3, 4, size=shape).astype(np.float64)
-        return np.round(rng.uniform(-5.0, 5.0, size=shape), 2)
-    return st.integers(0, 2 ** 32 - 1).map(make)
-
-
 @st.composite
 def cases(draw, stride=1, padding=0, bias="array", integer=None):
     """x (N, C, H, W), w (F, C, KH, KW) that fits the padded image, b (F,) or None, stride, padding.
@@ -100,20 +85,15 @@ def cases(draw, stride=1, padding=0, bias="array", integer=None):
 
 
 def _against_torch(student, strategy, examples):
-    def body(case):
-        expect_array(student.call(FN, **case), truth.conv2d(**case))
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, FN, truth.conv2d, strategy, examples=examples)
 
 
 # -- the checks ------------------------------------------------------------------------------------------------
 def slide_examples(student):
     def body():
         for label, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 expect_array(student.call(FN, **kwargs), np.array(answer, float))
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
@@ -147,10 +127,5 @@ def invalid_shapes(student):
 
 
 def inputs_unchanged(student):
-    def body(case):
-        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-        _, _, after = student.call(FN, return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"{FN}() changed its argument '{name}' in place; work on a copy instead")
-    for_all(body, cases(stride=None, padding=None, bias="either"), student=student, examples=10)
+    for_all(lambda case: expect_inputs_unchanged(student, FN, case), cases(stride=None, padding=None, bias="either"),
+            student=student, examples=10)

@@ -6,32 +6,20 @@ F.mse_loss, all float64 with reduction="mean".
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 from hypothesis.extra.numpy import arrays
 
 from grader import truth
-from grader.properties import CheckFailed, expect_array, expect_number, for_all, run_once, st
+from grader.properties import (expect_array, expect_inputs_unchanged, expect_number, for_all, for_all_against,
+                               prefixed, run_once, st)
 from grader.strategies import floats, values
 
 
 # -- ground truth ---------------------------------------------------------------------------------------------------
 def _labels(labels):
     return truth.torch().from_numpy(np.ascontiguousarray(np.asarray(labels, dtype=np.int64)))
-
-
-@contextmanager
-def one_thread():
-    """Run torch single-threaded for a moment: on these tiny tensors its thread pool costs more than the work itself
-    (much more on a busy machine); the previous setting is restored."""
-    torch = truth.torch()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def torch_softmax(logits):
@@ -151,25 +139,15 @@ def _expect(fn, got, expected, what="the result"):
         expect_number(got, float(expected), what=what)
 
 
-def _truth(fn, case):
-    with one_thread():
-        return TRUTH[fn](**case)
-
-
 def _against_torch(student, fn, strategy, examples=40):
-    def body(case):
-        _expect(fn, student.call(fn, **case), _truth(fn, case), what=f"{fn}()")
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, fn, TRUTH[fn], strategy, examples=examples, expect=partial(_expect, fn), what=f"{fn}()")
 
 
 def slide_examples(student):
     def body():
         for label, fn, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 _expect(fn, student.call(fn, **kwargs), answer, what=f"{fn}()")
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
@@ -196,28 +174,21 @@ def mse_matches_torch(student):
 def large_logits(student):
     def body():
         for fn, kwargs in LARGE_LOGITS:
-            try:
-                _expect(fn, student.call(fn, **kwargs), _truth(fn, kwargs), what=f"{fn}()")
-            except CheckFailed as failure:
-                failure.summary = f"large logits: {failure.summary}"
-                raise
+            with prefixed("large logits: "):
+                _expect(fn, student.call(fn, **kwargs), TRUTH[fn](**kwargs), what=f"{fn}()")
     run_once(body, student)
 
     def random_body(case):
         for fn in ("softmax", "cross_entropy", "cross_entropy_backward"):
             kwargs = case if fn != "softmax" else {"logits": case["logits"]}
-            _expect(fn, student.call(fn, **kwargs), _truth(fn, kwargs), what=f"{fn}()")
+            _expect(fn, student.call(fn, **kwargs), TRUTH[fn](**kwargs), what=f"{fn}()")
     for_all(random_body, logit_cases(bound=1e4), student=student, examples=10)
 
 
 def inputs_unchanged(student):
     def check(fn, case):
-        before = {k: v.copy() for k, v in case.items()}
-        _, _, after = student.call(fn, return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"{fn}() changed its argument '{name}' in place; work on a copy instead "
-                                  f"(e.g. z = logits - logits.max(...), not logits -= ...)")
+        expect_inputs_unchanged(student, fn, case, "work on a copy instead (e.g. z = logits - logits.max(...), not "
+                                                   "logits -= ...)")
 
     def body(case):
         logits, labels = case

@@ -5,36 +5,21 @@ Ground truth: torch autograd through F.conv2d in float64.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 
 from grader import truth
-from grader.properties import CheckFailed, describe, expect_array, for_all, run_once, st
+from grader.properties import (CheckFailed, describe, expect_array, expect_inputs_unchanged, for_all, for_all_against,
+                               prefixed, run_once, st)
 from grader.strategies import values
-
-
-@contextmanager
-def one_thread():
-    """Run torch single-threaded for a moment: on these tiny tensors its thread pool costs 5-30x the work itself
-    (more on a busy machine); the previous setting is restored."""
-    torch = truth.torch()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def conv_grads(dout, x, w, b, stride=1, padding=0):
     """(dx, dw, db) of out = F.conv2d(x, w, b, stride, padding) for the upstream gradient dout, via autograd."""
     import torch.nn.functional as F
 
-    with one_thread():
-        xt, wt, bt = (truth.tensor(a).requires_grad_(True) for a in (x, w, b))
-        F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(truth.tensor(dout))
-        return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+    xt, wt, bt = (truth.tensor(a).requires_grad_(True) for a in (x, w, b))
+    F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(truth.tensor(dout))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
 
 
 # -- the slide's 3x3 input and 2x2 filter (the figures are lost; the numbers are ours), answers pinned and re-checked
@@ -106,19 +91,14 @@ def expect_grads(got, expected) -> None:
 
 
 def _against_torch(student, strategy, examples):
-    def body(case):
-        expect_grads(student.call("conv_backward", **case), conv_grads(**case))
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, "conv_backward", conv_grads, strategy, examples=examples, expect=expect_grads)
 
 
 def slide_examples(student):
     def body():
         for label, kwargs, answer in SLIDE_EXAMPLES:
-            try:
+            with prefixed(f"slide example '{label}': "):
                 expect_grads(student.call("conv_backward", **kwargs), slide_answer(answer))
-            except CheckFailed as failure:
-                failure.summary = f"slide example '{label}': {failure.summary}"
-                raise
     run_once(body, student)
 
 
@@ -132,11 +112,8 @@ def padding(student):
 
 def stride(student):
     def body():
-        try:
+        with prefixed("5x5 input, 2x2 filter, stride 2 (row and column 4 are never read): "):
             expect_grads(student.call("conv_backward", **UNEVEN_STRIDE), conv_grads(**UNEVEN_STRIDE))
-        except CheckFailed as failure:
-            failure.summary = f"5x5 input, 2x2 filter, stride 2 (row and column 4 are never read): {failure.summary}"
-            raise
     run_once(body, student)
     _against_torch(student, cases(strides=(2, 3), paddings=(0, 1)), examples=20)
 
@@ -148,10 +125,5 @@ def edge_cases(student):
 
 
 def inputs_unchanged(student):
-    def body(case):
-        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-        _, _, after = student.call("conv_backward", return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"conv_backward() changed its argument '{name}' in place; work on a copy instead")
-    for_all(body, cases(strides=(1, 2), paddings=(0, 1)), student=student, examples=6)
+    for_all(lambda case: expect_inputs_unchanged(student, "conv_backward", case),
+            cases(strides=(1, 2), paddings=(0, 1)), student=student, examples=6)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader import truth
-from grader.properties import CheckFailed, expect_array, for_all, run_once, st
+from grader.properties import (expect_array, expect_inputs_unchanged, for_all, for_all_against, prefixed, run_once,
+                               st)
 from grader.strategies import small_ints
 
 
@@ -101,11 +102,8 @@ PINNED = (*SLIDE_EXAMPLES, RELU_AT_ZERO, MAX_OVERLAP, AVG_OVERLAP, *MAX_TIES)
 
 def _expect_pinned(student, examples) -> None:
     for label, fn, kwargs, answer in examples:
-        try:
+        with prefixed(f"example '{label}': "):
             expect_array(student.call(fn, **kwargs), answer, what=f"dx of {fn}()")
-        except CheckFailed as failure:
-            failure.summary = f"example '{label}': {failure.summary}"
-            raise
 
 
 # -- random inputs --------------------------------------------------------------------------------------------
@@ -146,9 +144,7 @@ def pool_cases(draw, overlap: bool, x_values: str = "distinct"):
 
 
 def _against_torch(student, fn, strategy, examples):
-    def body(case):
-        expect_array(student.call(fn, **case), TRUTH[fn](**case), what=f"dx of {fn}()")
-    for_all(body, strategy, student=student, examples=examples)
+    for_all_against(student, fn, TRUTH[fn], strategy, examples=examples, what=f"dx of {fn}()")
 
 
 # -- checks ---------------------------------------------------------------------------------------------------
@@ -193,11 +189,4 @@ def inputs_unchanged(student):
         pool_cases(overlap=True).map(lambda case: ("max_pool_backward", case)),
         pool_cases(overlap=True, x_values="any").map(lambda case: ("avg_pool_backward", case)))
 
-    def body(item):
-        fn, case = item
-        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-        _, _, after = student.call(fn, return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"{fn}() changed its argument '{name}' in place; work on a copy instead")
-    for_all(body, strategy, student=student, examples=12)
+    for_all(lambda item: expect_inputs_unchanged(student, *item), strategy, student=student, examples=12)

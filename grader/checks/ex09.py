@@ -12,7 +12,8 @@ import numpy as np
 
 from grader import truth
 from grader.harness_ex09 import ScalarFunction
-from grader.properties import CheckFailed, describe, expect_array, for_all, format_value, run_once, st
+from grader.properties import (CheckFailed, describe, expect_array, expect_inputs_unchanged, for_all, for_all_against,
+                               format_value, prefixed, run_once, st)
 from grader.strategies import floats, small_ints
 
 HARNESS = "grader.harness_ex09:run_numerical_gradient"
@@ -109,11 +110,8 @@ GRADIENT_EXAMPLES = (
 
 
 def _labelled(label: str, body) -> None:
-    try:
+    with prefixed(f"example '{label}': "):
         body()
-    except CheckFailed as failure:
-        failure.summary = f"example '{label}': {failure.summary}"
-        raise
 
 
 def _expect_pair(got, w_expected, v_expected, step: int) -> None:
@@ -212,9 +210,7 @@ def worked_examples(student):
 
 
 def sgd_matches_torch(student):
-    def body(case):
-        expect_array(student.call("sgd_step", **case), sgd_truth(**case), what="w_new")
-    for_all(body, sgd_cases(), student=student, examples=25)
+    for_all_against(student, "sgd_step", sgd_truth, sgd_cases(), examples=25, what="w_new")
 
 
 def momentum_matches_torch(student):
@@ -270,10 +266,5 @@ def inputs_unchanged(student):
                              "velocity": np.zeros_like(case["w"]) if case["velocity"] is None else case["velocity"]})))
 
     def body(item):
-        fn, case = item
-        before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-        _, _, after = student.call(fn, return_args=True, **case)
-        for name, original in before.items():
-            if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-                raise CheckFailed(f"{fn}() changed its argument '{name}' in place; return new arrays instead")
+        expect_inputs_unchanged(student, *item, "return new arrays instead")
     for_all(body, strategy, student=student, examples=12)

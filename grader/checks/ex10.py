@@ -285,6 +285,17 @@ def _show_facts(student: Student, run: dict) -> None:
         student.info["training time"] = run["time_text"]
 
 
+def _judged_run(student: Student, finished: bool = True) -> tuple[dict, dict]:
+    """(the training run, its plan), with the run's facts shown; ``finished``: raise unless train() returned normally
+    inside the budget."""
+    run = _training(student)
+    plan = _plan(student)
+    _show_facts(student, run)
+    if finished:
+        _train_finished(run, plan)
+    return run, plan
+
+
 def _fmt_losses(losses) -> str:
     if not losses:
         return "(none)"
@@ -326,10 +337,7 @@ def model_output_shape(student):
 def loss_goes_down(student):
     """The trained model's loss on training images is clearly below the untrained model's, and train()'s own
     per-epoch losses are finite and go down."""
-    run = _training(student)
-    plan = _plan(student)
-    _show_facts(student, run)
-    _train_finished(run, plan)
+    run, plan = _judged_run(student)
     losses, epochs = run["losses"], plan["epochs"]
     if losses is None:
         raise _fail(f"train() returned {run['losses_type']}; expected a list of {epochs} per-epoch mean losses "
@@ -368,10 +376,7 @@ def loss_goes_down(student):
 
 def accuracy(student):
     """Held-out accuracy (computed here, from the grader's own labels) at or above the data set's bar."""
-    run = _training(student)
-    plan = _plan(student)
-    _show_facts(student, run)
-    _train_finished(run, plan)
+    run, plan = _judged_run(student)
     ds = plan["dataset"]
     if "predict" in run["errors"]:
         raise _error_failure("predicting the held-out images", run["errors"]["predict"])
@@ -416,10 +421,7 @@ def on_device(student):
     """After train(), every parameter and buffer is on the device train() was given, in float32."""
     import torch
 
-    run = _training(student)
-    plan = _plan(student)
-    _show_facts(student, run)
-    _train_finished(run, plan)
+    run, plan = _judged_run(student)
     expected = torch.device(plan["device"])
     names, devices, dtypes = run["param_names"], run["param_devices"], run["param_dtypes"]
     if not names:
@@ -447,9 +449,7 @@ def on_device(student):
 
 def inside_budget(student):
     """train() returned inside the time budget."""
-    run = _training(student)
-    plan = _plan(student)
-    _show_facts(student, run)
+    run, plan = _judged_run(student, finished=False)
     if run["timed_out"]:
         raise _fail(f"train() did not finish inside the {plan['budget']:g} s budget (an endless loop? the epoch "
                     f"loop should run `epochs` times, and `for images, labels in loader:` ends by itself)")
