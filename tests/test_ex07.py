@@ -2,6 +2,8 @@
 wrong versions lose the right points, and every named misconception is recognised (and no other)."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
                       misconception_ids, mutate, solution_source, stub_source)
@@ -82,3 +84,21 @@ def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_
     result = graded(N, mutate(solution_source(N), old, new))
     assert_loses_points(result, must_fail, name)
     assert_misconception(result, ident)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_direct_backward_kernel_equals_autograd(data):
+    """The grader's conv_grads (aten.convolution_backward) gives exactly what autograd through F.conv2d gives."""
+    n, c, f = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    stride, padding = data.draw(st.integers(1, 3)), data.draw(st.integers(0, 2))
+    h, w_ = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    kh = data.draw(st.integers(1, h + 2 * padding))
+    kw = data.draw(st.integers(1, w_ + 2 * padding))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x, w, b = rng.normal(size=(n, c, h, w_)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
+    out_h, out_w = (h + 2 * padding - kh) // stride + 1, (w_ + 2 * padding - kw) // stride + 1
+    dout = rng.normal(size=(n, f, out_h, out_w))
+    for direct, auto in zip(ex07.conv_grads(dout, x, w, b, stride, padding),
+                            ex07.conv_grads_autograd(dout, x, w, b, stride, padding)):
+        np.testing.assert_allclose(direct, auto, rtol=1e-12, atol=1e-12)
