@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from grader.sandbox import Limits
 
 
+# Exercises 1-9 are done by hand in numpy: a file that imports a library which already implements them fails to
+# load with a message saying so (the grader computes its own ground truth with torch, in its own process).
+NUMPY_ONLY = ("torch", "scipy", "tensorflow", "keras", "jax", "sklearn", "skimage", "cv2")
+
+
 @dataclass(frozen=True)
 class Check:
     name: str     # shown to the student: "matches torch on random shapes"
@@ -30,6 +35,7 @@ class Exercise:
     topic: str                     # one line for `grade list`
     time_budget: float = 30.0      # seconds for the whole exercise (all checks)
     limits: Limits = field(default_factory=Limits)
+    refuse_imports: tuple[str, ...] = NUMPY_ONLY   # what the student's file may not import
 
     @property
     def file(self) -> str:
@@ -289,6 +295,7 @@ EXERCISES: tuple[Exercise, ...] = (
         ),
         time_budget=600.0,
         limits=Limits(call_seconds=150.0, load_seconds=60.0, memory_mb=None, cpu_seconds=None),
+        refuse_imports=(),
     ),
 )
 

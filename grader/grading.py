@@ -34,7 +34,7 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
         result.checks = [CheckResult(c.name, c.points, False, message="file missing") for c in ex.checks]
         return result
 
-    box = Sandbox(path, ex.functions, ex.limits, **(sandbox_options or {}))
+    box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, **(sandbox_options or {}))
     try:
         box.start()
         truth.warm_up()  # import torch here while the student's file loads in the other process

@@ -413,6 +413,7 @@ class Sandbox:
     ``confine``: with a spawner that can, chroot the child into its workspace (only the modules its file imports,
     the zygote's :data:`grader.worker.PRELOAD` and ``preload`` can be imported there).
     ``preload``: grader modules to import in the child before confinement (e.g. harness modules).
+    ``refuse_imports``: top-level packages whose import in the child fails with a clear ImportError.
     """
 
     file: Path
@@ -423,6 +424,7 @@ class Sandbox:
     spawner: Zygote | None = None
     confine: bool = False
     preload: tuple[str, ...] = ()
+    refuse_imports: tuple[str, ...] = ()   # top-level packages the student's file may not import (e.g. torch)
 
     def __post_init__(self):
         self.file = Path(self.file).resolve()
@@ -469,7 +471,7 @@ class Sandbox:
             "file": str(self.file), "module": self.file.stem, "functions": list(self.functions),
             "workspace": self._workspace, "capture": self._capture,
             "sys_path": [str(self.file.parent), *self.sys_path], "hide_paths": [str(GRADER_ROOT)],
-            "limits": self._limits_dict(None),
+            "limits": self._limits_dict(None), "refuse_imports": list(self.refuse_imports),
         }
         try:
             protocol.write_message(self._req_w, config)
@@ -503,6 +505,7 @@ class Sandbox:
             "functions": list(self.functions), "workspace": ws, "capture": self._capture,
             "sys_path": [inner, *self.sys_path], "hide_paths": [str(GRADER_ROOT)], "env": env,
             "limits": self._limits_dict(uid), "uid": uid, "chroot": chroot, "preimport": list(self.preload),
+            "refuse_imports": list(self.refuse_imports),
         }
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()

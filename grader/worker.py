@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.abc
 import importlib.util
 import io
 import os
@@ -128,11 +129,34 @@ def _load(path: str, module_name: str):
     return module
 
 
+class _RefusedImports(importlib.abc.MetaPathFinder):
+    """Refuse imports of whole libraries an exercise must not use (torch in a by-hand exercise), with a clear reason."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in self.names:
+            raise ImportError(f"this exercise is to be written with numpy alone: 'import {fullname}' is not allowed "
+                              f"here (the grader compares your own implementation with torch)", name=fullname)
+        return None
+
+
+def _refuse_imports(names) -> None:
+    if not names:
+        return
+    finder = _RefusedImports(names)
+    for loaded in [m for m in sys.modules if m.partition(".")[0] in finder.names]:
+        del sys.modules[loaded]  # pre-imported for the file (zygote mode): the finder decides instead
+    sys.meta_path.insert(0, finder)
+
+
 # -- the request loop (shared by both modes) -----------------------------------------------------------------------
 def serve(config: dict, req_fd: int, resp_fd: int, extra_reply: dict | None = None) -> int:
     """Import the student's file, report it, then answer requests until told to exit or the pipe closes."""
     from grader import protocol
 
+    _refuse_imports(config.get("refuse_imports", ()))
     path = config["file"]
     t0 = time.perf_counter()
     try:

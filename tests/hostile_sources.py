@@ -29,6 +29,12 @@ HEAD = "import numpy as np\n"
 # name -> (source, expectation): expectation is ("status", substring of the exercise message or of the first
 # failed check's message) or ("full", None) when the file's own code is correct and the attack must simply fail.
 CASES: dict[str, tuple[object, tuple[str, str | None]]] = {
+    # -- letting a library do the exercise ---------------------------------------------------------------------
+    "torch_does_the_work": ("import torch\nimport torch.nn.functional as F\n"
+                            "def conv2d(image, kernel, stride=1, padding=0):\n"
+                            "    t = lambda a: torch.tensor(a)[None, None]\n"
+                            "    return F.conv2d(t(image), t(kernel), stride=stride, padding=padding)[0, 0].numpy()\n",
+                            ("error", "numpy alone")),
     # -- time -----------------------------------------------------------------------------------------------------
     "loop_at_import": (HEAD + "while True:\n    pass\n" + REFERENCE_BODY, ("error", "timed out")),
     "loop_in_call": (HEAD + "def conv2d(image, kernel, stride=1, padding=0):\n    while True:\n        pass\n",

@@ -122,3 +122,21 @@ def test_real_subprocess_and_no_files_left_in_the_student_folder(course):
     assert "Traceback" not in proc.stderr
     after = sorted(p.relative_to(course) for p in course.rglob("*"))
     assert after == before  # no .hypothesis, no __pycache__, nothing
+
+
+def test_a_by_hand_exercise_may_not_import_torch(course):
+    """Exercises 1-9 are numpy only: torch's F.conv2d would 'pass' without the student writing a convolution."""
+    cheat = ("import torch\nimport torch.nn.functional as F\n\n"
+             "def conv2d(image, kernel, stride=1, padding=0):\n"
+             "    t = lambda a: torch.tensor(a)[None, None]\n"
+             "    return F.conv2d(t(image), t(kernel), stride=stride, padding=padding)[0, 0].numpy()\n")
+    (course / "exercises" / "ex01_conv2d.py").write_text(cheat)
+    data = json.loads(run(["ex", "1", "--json"], cwd=course).output)["exercises"][0]
+    assert data["score"] == 0 and data["status"] == "error"
+    assert "ex01_conv2d.py, line 1" in data["message"] and "numpy alone" in data["message"]
+    lazy = cheat.replace("import torch\nimport torch.nn.functional as F\n", "").replace(
+        "    t = lambda", "    import torch, torch.nn.functional as F\n    t = lambda")
+    (course / "exercises" / "ex01_conv2d.py").write_text(lazy)
+    data = json.loads(run(["ex", "1", "--json"], cwd=course).output)["exercises"][0]
+    assert data["score"] == 0
+    assert all("numpy alone" in c["message"] for c in data["checks"]), [c["message"] for c in data["checks"]]
