@@ -66,3 +66,12 @@ def test_misconceptions_are_unique_and_point_at_graded_functions():
         wrong_params = list(inspect.signature(m.wrong).parameters)
         stub_params = [a.arg for a in functions_of(EXERCISES / ex.file)[m.function].args.args]
         assert wrong_params == stub_params, (m.id, wrong_params, stub_params)
+
+
+def test_every_misconception_is_exercised_by_a_mutant_test():
+    """Each catalog entry is named in some test (the mutant that must trigger exactly its message)."""
+    from pathlib import Path
+
+    text = "".join(p.read_text() for p in Path(__file__).parent.glob("test_ex*.py"))
+    text += "".join(p.read_text() for p in Path(__file__).parent.glob("test_misconceptions_*.py"))
+    assert [m.id for m in MISCONCEPTIONS if f'"{m.id}"' not in text] == []
