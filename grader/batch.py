@@ -39,7 +39,7 @@ from grader import __version__, catalog, protocol
 from grader.gradebook import (ResultsStore, content_hash, grades_csv, histogram_png, summarize, text_histogram,
                               write_atomic)
 from grader.results import ERROR, MISSING, CheckResult, ExerciseResult
-from grader.sandbox import GRADER_ROOT
+from grader.sandbox import GRADER_ROOT, kill_group
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -414,14 +414,7 @@ class _Pool:
         return _Worker(slot, proc, log, started=time.monotonic())
 
     def _kill(self, w: _Worker) -> None:
-        try:
-            os.killpg(w.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            w.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        kill_group(w.proc, timeout=10)
         for fh in (w.proc.stdin, w.proc.stdout, w.log):
             try:
                 fh.close()

@@ -224,6 +224,18 @@ def unreadable_python_message(uid: int) -> str:
             "student code as root (not safe for untrusted code)")
 
 
+def kill_group(proc, timeout: float = 5.0) -> None:
+    """SIGKILL a process's whole process group (it was started in a session of its own) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+
+
 class _ForkedProcess:
     """The part of subprocess.Popen that Sandbox uses, for a child of a zygote."""
 
@@ -304,14 +316,7 @@ class Zygote:
 
     def _shutdown(self) -> None:
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+            kill_group(self.proc)
             self.proc = None
         if self._sock is not None:
             self._sock.close()
@@ -667,14 +672,7 @@ class Sandbox:
     def _stop(self) -> None:
         if self.proc is not None:
             pid = self.proc.pid
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+            kill_group(self.proc)
             if isinstance(self.proc, _ForkedProcess):
                 self.proc.zygote.sweep(pid)
             self.proc = None

@@ -275,7 +275,7 @@ def gen_same_padding(rng: Rng) -> Question:
         kind="same_padding", title="Padding",
         prompt=prompt, answer=Answer("integer", p), how="Write one number.",
         explanation=(f"Solve n + 2p − f + 1 = {m}: {n} + 2p − {f} + 1 = {m}, so p = {p}"
-                     + (f" = (f − 1)/2, 'same' padding." if keep else ".")),
+                     + (" = (f − 1)/2, 'same' padding." if keep else ".")),
         data={"n": n, "f": f, "target": m})
 
 
