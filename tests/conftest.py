@@ -1,7 +1,6 @@
 """Shared fixtures: grade a source text as a student's exercise file, in a temporary exercises/ folder."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -5,25 +5,12 @@ import itertools
 
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
-                      misconception_ids, mutate, solution_source, stub_imports, stub_source)
+from conftest import assert_loses_points, assert_misconception, misconception_ids, mutate, solution_source
 from grader import catalog
 from grader.checks import ex02
 
 N = 2
 NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
-
-
-def test_reference_scores_full_marks(graded):
-    assert_full_marks(graded(N, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(graded):
-    assert_not_implemented(graded(N, stub_source(N)))
-
-
-def test_stub_imports_only_numpy():
-    assert stub_imports(N) == ["import numpy as np"]
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex02.SLIDE_EXAMPLES, ids=[e[0] for e in ex02.SLIDE_EXAMPLES])

@@ -4,26 +4,13 @@ import warnings
 
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_not_implemented, misconception_ids, mutate,
-                      solution_source, stub_imports, stub_source)
+from conftest import assert_loses_points, misconception_ids, mutate, solution_source
 from grader import catalog
 from grader.checks import ex03
 from grader.misconceptions import by_id
 
 N = 3
 NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
-
-
-def test_reference_scores_full_marks(graded):
-    assert_full_marks(graded(N, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(graded):
-    assert_not_implemented(graded(N, stub_source(N)))
-
-
-def test_stub_imports_only_numpy():
-    assert stub_imports(N) == ["import numpy as np"]
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex03.SLIDE_EXAMPLES, ids=[e[0] for e in ex03.SLIDE_EXAMPLES])

@@ -3,20 +3,11 @@ versions lose the right points, and every named misconception is recognised (and
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
-                      misconception_ids, mutate, solution_source, stub_source)
+from conftest import assert_loses_points, assert_misconception, misconception_ids, mutate, solution_source
 from grader import catalog
 from grader.checks import ex06
 
 N = 6
-
-
-def test_reference_scores_full_marks(graded):
-    assert_full_marks(graded(N, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(graded):
-    assert_not_implemented(graded(N, stub_source(N)))
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex06.SLIDE_EXAMPLES, ids=[e[1] for e in ex06.SLIDE_EXAMPLES])

@@ -5,20 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
-                      misconception_ids, mutate, solution_source, stub_source)
+from conftest import assert_loses_points, assert_misconception, misconception_ids, mutate, solution_source
 from grader import catalog
 from grader.checks import ex07
 
 N = 7
-
-
-def test_reference_scores_full_marks(graded):
-    assert_full_marks(graded(N, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(graded):
-    assert_not_implemented(graded(N, stub_source(N)))
 
 
 @pytest.mark.parametrize("label,kwargs,answer", ex07.SLIDE_EXAMPLES, ids=["O11 only", "ones", "general"])

@@ -3,8 +3,8 @@ realistic wrong versions lose the right points and the named misconceptions are 
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, assert_not_implemented,
-                      failed_checks, misconception_ids, mutate, solution_source, stub_source)
+from conftest import (assert_full_marks, assert_loses_points, assert_misconception, failed_checks, misconception_ids,
+                     mutate, solution_source)
 from grader import misconceptions
 from grader.checks import ex09
 from grader.harness_ex09 import FUNCTIONS, ScalarFunction
@@ -19,14 +19,6 @@ QUADRATIC = "numerical_gradient is a central difference (exact on quadratics, ev
 USES_H = "numerical_gradient uses the step h it is given"
 RESTORES = "numerical_gradient leaves x as it was"
 INPUTS = "sgd_step and sgd_momentum_step do not modify their inputs"
-
-
-def test_reference_scores_full_marks(graded):
-    assert_full_marks(graded(N, solution_source(N)))
-
-
-def test_stub_scores_zero_not_implemented(graded):
-    assert_not_implemented(graded(N, stub_source(N)))
 
 
 # -- the ground truth ---------------------------------------------------------------------------------------------

@@ -98,15 +98,21 @@ def _cell(rec: list[str], i: int) -> str:
     return rec[i] if i < len(rec) else ""
 
 
-def read_roster(path: Path, id_column: str | None = None) -> list[Student]:
-    """The students of a roster CSV: an id column (id, student_id, sis_id, 'SIS User ID', ...) and maybe a name."""
-    path = Path(path)
-    header, rows = read_csv(path)
+def _id_column(header: list[str], id_column: str | None, path: Path) -> int:
+    """The index of the student id column, or a one-line error naming what was looked for."""
     id_at = find_column(header, ID_HEADERS, id_column, path)
     if id_at is None:
         raise InputProblem(f"{path.name} row 1: no student id column (looked for a header named id, student_id, "
                            f"sis_id or 'SIS User ID'; the header is: {', '.join(header) or '(empty)'}); use "
                            f"--id-column to name it")
+    return id_at
+
+
+def read_roster(path: Path, id_column: str | None = None) -> list[Student]:
+    """The students of a roster CSV: an id column (id, student_id, sis_id, 'SIS User ID', ...) and maybe a name."""
+    path = Path(path)
+    header, rows = read_csv(path)
+    id_at = _id_column(header, id_column, path)
     name_at = find_column(header, NAME_HEADERS, None, path)
     students, seen = [], {}
     for row, rec in rows:
@@ -150,11 +156,7 @@ def read_answers(path: Path, questions: int, id_column: str | None = None) -> An
     """One row per student: an id column and a column per question (q1..qN, Q1, 'question 1', ...)."""
     path = Path(path)
     header, rows = read_csv(path)
-    id_at = find_column(header, ID_HEADERS, id_column, path)
-    if id_at is None:
-        raise InputProblem(f"{path.name} row 1: no student id column (looked for a header named id, student_id, "
-                           f"sis_id or 'SIS User ID'; the header is: {', '.join(header) or '(empty)'}); use "
-                           f"--id-column to name it")
+    id_at = _id_column(header, id_column, path)
     name_at = find_column(header, NAME_HEADERS, None, path)
     columns = question_columns(header, questions, path)
     out = []
