@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from grader import catalog  # noqa: E402
+from grader import course  # noqa: E402
 
 GRADE = [sys.executable, "-m", "grader.cli"]
 
@@ -70,7 +70,7 @@ def load_mutants(number: int) -> list[tuple[str, str, str]]:
 
 def make_class(folder: Path, students: int, seed: int = 5) -> dict:
     rng = random.Random(seed)
-    exercises = [ex for ex in catalog.EXERCISES if 1 <= ex.number <= 9 and ex.checks
+    exercises = [ex for ex in course.EXERCISES if 1 <= ex.number <= 9 and ex.checks
                  and (ROOT / "solutions" / ex.file).is_file()]
     plan = {}
     sources = {}
@@ -184,8 +184,8 @@ def main(argv=None) -> int:
         print(f"overhead share (per-core wall time not spent grading an exercise): "
               f"{100 * (1 - graded_time / cores):.1f} %   (target < 25 %)")
         per_batch, per_base = batch_cpu / len(names), base_cpu / len(sample)
-        print(f"CPU per submission: batch {per_batch:.2f} s, baseline {per_base:.2f} s (wall {base_wall / len(sample):.2f} s)"
-              + (f", baseline with one torch thread {one_cpu / len(sample):.2f} s" if one_cpu else ""))
+        print(f"CPU per submission: batch {per_batch:.2f} s, baseline {per_base:.2f} s "
+              f"(wall {base_wall / len(sample):.2f} s)" + (f", baseline with one torch thread {one_cpu / len(sample):.2f} s" if one_cpu else ""))
         # The baseline is sequential (grader and student take turns), so on an idle machine its wall time per
         # submission is about its CPU time (one torch thread: no spinning); the batch keeps `jobs` cores busy.
         idle_base = (one_cpu or base_cpu) / len(sample)

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import catalog  # noqa: E402
+from grader import course  # noqa: E402
 
 TARGET_SECONDS = 2.5
 
@@ -46,7 +46,7 @@ def main() -> int:
         folder = Path(tmp) / "exercises"
         folder.mkdir()
         for n in args.numbers:
-            ex = catalog.get(n)
+            ex = course.get(n)
             src = ROOT / "solutions" / ex.file
             if not src.exists():
                 print(f"{ex.file:<24}{'(no reference yet)':>24}")

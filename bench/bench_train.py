@@ -6,7 +6,7 @@
 
 Each run is a full `grade exercise 10` minus the CLI: a fresh student process (torch import included), the probe,
 the training run and the checks. "wall" is that whole grading; "train" is the time train() took inside the student
-process, as the harness measured it.
+process, as the driver measured it.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import catalog  # noqa: E402
+from grader import course  # noqa: E402
 from grader.grading import grade_exercise  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default=None, help="force a device (cpu, cuda)")
     args = parser.parse_args(argv)
 
-    ex = catalog.get(10)
+    ex = course.get(10)
     options = {k: v for k, v in (("data", args.data), ("device", args.device)) if v}
     walls, trains, accs = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-ex10-") as tmp:

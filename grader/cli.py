@@ -1,4 +1,4 @@
-"""The `grade` command: a thin click layer over grader.grading, grader.report and friends.
+"""The `grade` command: a thin click layer over grader.grading, grader.report, grader.classroom and grader.quiz.
 
 Exit status: 0 when everything graded passed, 1 when something failed, 2 for a usage error (bad arguments, no
 exercises folder), 3 for an internal error (reported in one line, never as a traceback).
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from grader import catalog
+from grader import course
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,9 +25,9 @@ def _exercise_number(value) -> int:
         number = int(str(value).lstrip("exEX"))
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an exercise number") from None
-    if number not in catalog.BY_NUMBER:
-        raise click.BadParameter(f"there is no exercise {number} (exercises are {catalog.EXERCISES[0].number}-"
-                                 f"{catalog.EXERCISES[-1].number})")
+    if number not in course.BY_NUMBER:
+        raise click.BadParameter(f"there is no exercise {number} (exercises are {course.EXERCISES[0].number}-"
+                                 f"{course.EXERCISES[-1].number})")
     return number
 
 
@@ -63,7 +63,7 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
 
     folder = _find(path)
     if options and options.get("data") and 10 in numbers:  # read (and cache) MNIST now: a bad folder is one line
-        from grader import data
+        from grader.course.ex10_train import data
 
         try:
             data.load_mnist(options["data"])
@@ -73,7 +73,7 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
     out = report.console()
     results = []
     for n in numbers:
-        ex = catalog.get(n)
+        ex = course.get(n)
         if not as_json:
             with out.status(f"grading exercise {n} ({ex.file})..."):
                 result = grade_exercise(ex, folder, options=options)
@@ -90,6 +90,13 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
             out.print(f"\n[bold]Total: {total}/{sum(r.max_score for r in results)}[/]")
         report.render_next_step(results, out)
     sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
+
+
+def _selection(spec) -> tuple[int, ...]:
+    try:
+        return course.select(spec)
+    except course.SelectionError as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def data_option(fn):
@@ -115,7 +122,7 @@ cli.add_command(exercise_cmd, "ex")
 @data_option
 def all_cmd(path, as_json, data):
     """Grade every exercise."""
-    _grade([ex.number for ex in catalog.EXERCISES], path, as_json, {"data": data} if data else None)
+    _grade([ex.number for ex in course.EXERCISES], path, as_json, {"data": data} if data else None)
 
 
 @cli.command("list")
@@ -127,12 +134,12 @@ def list_cmd(path, as_json):
     from grader import progress, report
 
     folder = _find(path)
-    statuses = progress.statuses(folder, catalog.EXERCISES)
+    statuses = progress.statuses(folder, course.EXERCISES)
     if as_json:
         click.echo(json.dumps([{"number": ex.number, "title": ex.title, "file": ex.file, "points": ex.points,
-                                "status": statuses.get(ex.number)} for ex in catalog.EXERCISES], indent=2))
+                                "status": statuses.get(ex.number)} for ex in course.EXERCISES], indent=2))
         return
-    report.render_list(catalog.EXERCISES, statuses, report.console())
+    report.render_list(course.EXERCISES, statuses, report.console())
 
 
 @cli.command("hint")
@@ -142,7 +149,7 @@ def hint_cmd(number, as_json):
     """Show the hints for an exercise."""
     import json
 
-    ex = catalog.get(_exercise_number(number))
+    ex = course.get(_exercise_number(number))
     if as_json:
         click.echo(json.dumps({"number": ex.number, "hints": list(ex.hints)}, indent=2))
         return
@@ -160,7 +167,7 @@ def show_cmd(number, path, as_json):
 
     from grader import progress, report
 
-    ex = catalog.get(_exercise_number(number))
+    ex = course.get(_exercise_number(number))
     file = _find(path) / ex.file
     try:
         docs = progress.docstrings(file, ex.functions)
@@ -175,13 +182,13 @@ def show_cmd(number, path, as_json):
     report.render_show(ex, docs, report.console())
 
 
-# `grade quiz make/grade/take`: paper quizzes (issue 6); the commands live in grader/quiz/cli.py.
+# `grade quiz make/grade/take`: paper quizzes; the commands live in grader/quiz/cli.py.
 from grader.quiz.cli import quiz as _quiz_group  # noqa: E402
 
 cli.add_command(_quiz_group)
 
 
-# `grade batch`, `grade gradescope build`, `grade kit` (issue 5); the work is in grader/batch.py, gradescope.py, kit.py.
+# `grade batch`, `grade gradescope build`, `grade kit`: the work is in grader/classroom/.
 @cli.command("batch")
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder (resumable).")
@@ -191,10 +198,11 @@ cli.add_command(_quiz_group)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def batch_cmd(submissions, out, jobs, exercises, data, no_progress):
     """Grade a folder of submissions (one folder or .zip per student, or a flat LMS download) into --out."""
-    from grader import batch, report
+    from grader import report
+    from grader.classroom import batch
 
     try:
-        result = batch.run_batch(submissions, out, jobs=jobs, exercises=batch.parse_exercises(exercises),
+        result = batch.run_batch(submissions, out, jobs=jobs, exercises=_selection(exercises),
                                  options={"data": data} if data else None, progress=not no_progress)
     except batch.BatchError as exc:
         raise UsageProblem(str(exc)) from None
@@ -212,12 +220,9 @@ def gradescope_group():
 @click.option("--exercises", "exercises", default=None, help="Which exercises it grades (default: all).")
 def gradescope_build_cmd(out, exercises):
     """Write the autograder zip (setup.sh, run_autograder, the grader without solutions)."""
-    from grader import batch, gradescope
+    from grader.classroom import gradescope
 
-    try:
-        numbers = batch.parse_exercises(exercises)
-    except batch.BatchError as exc:
-        raise UsageProblem(str(exc)) from None
+    numbers = _selection(exercises)
     click.echo(f"wrote {gradescope.build(out, exercises=numbers)} (exercises {', '.join(map(str, numbers))})")
 
 
@@ -226,7 +231,7 @@ def gradescope_build_cmd(out, exercises):
 @click.option("--force", is_flag=True, help="Overwrite the kit in a non-empty folder.")
 def kit_cmd(out, force):
     """Write the student kit (exercise stubs and the grader, no solutions) into --out."""
-    from grader import kit
+    from grader.classroom import kit
 
     try:
         files = kit.build_kit(out, force=force)

@@ -1,4 +1,4 @@
-"""Grade one exercise file: start its sandbox, run the table's checks in order, collect an ExerciseResult.
+"""Grade one exercise file: start its sandbox, run the entry's checks in order, collect an ExerciseResult.
 
 This is the API the CLI, batch grading and Gradescope all call; it never imports student code and never lets a
 student's failure (or a bug in one check) escape as a traceback.
@@ -10,31 +10,31 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from grader import truth
-from grader.catalog import Exercise
-from grader.properties import Abort, CheckFailed, Student
-from grader.results import ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult
-from grader.sandbox import Sandbox
+from grader.checking import truth
+from grader.checking.student import Abort, CheckFailed, Student
+from grader.course.entry import Exercise
+from grader.results import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult, missing_result
+from grader.sandbox.client import Sandbox
 
 log = logging.getLogger(__name__)
 
 
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
-                   sandbox_options: dict | None = None, options: dict | None = None) -> ExerciseResult:
-    """Grade ``exercises_dir/ex.file`` against the checks in the exercise table.
+                   spawner=None, options: dict | None = None) -> ExerciseResult:
+    """Grade ``exercises_dir/ex.file`` against the checks in the exercise's entry.
 
     ``options`` reach the checks as ``student.options`` (e.g. ``{"data": "/path/to/mnist"}`` for exercise 10);
-    ``sandbox_options`` are extra keyword arguments for :class:`grader.sandbox.Sandbox`.
+    ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope).
+    How the student process is confined follows the entry's declarations (see :mod:`grader.course.entry`).
     """
     t0 = time.perf_counter()
     path = Path(exercises_dir) / ex.file
-    result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
     if not path.is_file():
-        result.status, result.message = MISSING, f"{ex.file} is not in {exercises_dir}"
-        result.checks = [CheckResult(c.name, c.points, False, message="file missing") for c in ex.checks]
-        return result
+        return missing_result(ex, f"{ex.file} is not in {exercises_dir}")
+    result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
 
-    box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, **(sandbox_options or {}))
+    box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, spawner=spawner,
+                  confine=ex.confine, preload=ex.preload)
     try:
         box.start()
         truth.warm_up()  # import torch here while the student's file loads in the other process
@@ -44,15 +44,11 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
             result.checks = [CheckResult(c.name, c.points, False, message="the file could not be loaded")
                              for c in ex.checks]
         else:
-            student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget, options=dict(options or {}))
-            for check in ex.checks:
-                check_result = _run_check(ex, check, student)
-                result.checks.append(check_result)
-                if on_check is not None:
-                    on_check(check_result)
-            info = getattr(student, "info", None)
-            if info:
-                result.info = dict(info)
+            student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget,
+                              options=dict(options or {}), mistakes=ex.mistakes(), driver=ex.driver_module)
+            result.checks = _run_checks(ex, student, on_check)
+            if student.info:
+                result.info = dict(student.info)
     finally:
         box.close()
 
@@ -67,9 +63,39 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
             result.status = NOT_IMPLEMENTED
         else:
             result.status = FAILED
-    if result.status != PASSED and ex.hints:
-        result.hint = ex.hints[0]
+    if result.status != PASSED:
+        first = next((c for c, r in zip(ex.checks, result.checks) if not r.passed), None)
+        result.hint = ex.hint_for(first) if first is not None else (ex.hints[0] if ex.hints else "")
     return result
+
+
+def _run_checks(ex: Exercise, student: Student, on_check) -> list[CheckResult]:
+    """Every check of the entry, value checks first; a hygiene check runs only once a value check of each
+    function it judges has passed (otherwise it fails with 0 points and says what earns it)."""
+    done: dict[int, CheckResult] = {}
+    order = [i for i, c in enumerate(ex.checks) if not c.hygiene] + [i for i, c in enumerate(ex.checks) if c.hygiene]
+    for i in order:
+        check = ex.checks[i]
+        waiting = [fn for fn in ex.judged(check) if check.hygiene and not any(
+            done[j].passed for j, other in enumerate(ex.checks) if j in done and not other.hygiene
+            and fn in ex.judged(other))]
+        if waiting:
+            names = " and ".join(f"{fn}()" for fn in waiting)
+            todo = all(_not_implemented(done, ex, fn) for fn in waiting)
+            message = f"{names} is not implemented yet" if todo else \
+                f"earned once {names} returns correct values (no value check of it has passed yet)"
+            done[i] = CheckResult(check.name, check.points, False, message=message, not_implemented=todo)
+        else:
+            done[i] = _run_check(ex, check, student)
+        if on_check is not None:
+            on_check(done[i])
+    return [done[i] for i in range(len(ex.checks))]
+
+
+def _not_implemented(done: dict, ex: Exercise, fn: str) -> bool:
+    """Whether every value check of ``fn`` that ran failed with 'not implemented'."""
+    ran = [done[j] for j, c in enumerate(ex.checks) if j in done and not c.hygiene and fn in ex.judged(c)]
+    return bool(ran) and all(r.not_implemented for r in ran)
 
 
 def _run_check(ex: Exercise, check, student: Student) -> CheckResult:

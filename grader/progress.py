@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from grader.catalog import Exercise
+from grader.course.entry import Exercise
 
 
 def _store(exercises_dir: Path) -> Path:

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from grader.catalog import Exercise
+from grader.course.entry import Exercise
 from grader.results import ERROR, MISSING, NOT_IMPLEMENTED, PASSED, ExerciseResult
 
 _STATUS_STYLE = {PASSED: "green", NOT_IMPLEMENTED: "yellow", MISSING: "yellow", ERROR: "red"}
@@ -26,7 +26,7 @@ def render_exercise(result: ExerciseResult, out: Console, *, verbose: bool = Tru
     for check in result.checks:
         mark = "[green]PASS[/]" if check.passed else ("[yellow]TODO[/]" if check.not_implemented else "[red]FAIL[/]")
         out.print(f"  {mark} {escape(check.name)} ({check.points}/{check.max_points})")
-        if check.passed or not verbose or result.status in (MISSING, ERROR):
+        if not (verbose and result.shows_failure(check)):
             continue
         out.print(f"       {escape(check.message)}")
         if check.misconception:

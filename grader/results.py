@@ -1,4 +1,6 @@
-"""Result records of a grading run, and their plain-dict form (the --json output and results.jsonl rows)."""
+"""Result records of a grading run, their plain-dict form (the --json output and results.jsonl rows), and the one
+decision every renderer (terminal, feedback Markdown, Gradescope) shares: what of a failure is shown.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -42,6 +44,23 @@ class ExerciseResult:
     def passed(self) -> bool:
         return self.status == PASSED
 
+    @property
+    def whole_file_problem(self) -> bool:
+        """The exercise-wide message (missing file, file that does not load, not graded) explains every check."""
+        return self.status in (MISSING, ERROR)
+
+    def shows_failure(self, check: CheckResult) -> bool:
+        """Whether a renderer shows why ``check`` failed: not for a passed check, nor where the exercise-wide
+        message (a missing file, a file that does not load) already says why."""
+        return not check.passed and not self.whole_file_problem
+
+    def failure_lines(self, check: CheckResult) -> list[str]:
+        """What is shown under a failed check, as plain lines: its message, the named mistake, then the details."""
+        if not self.shows_failure(check):
+            return []
+        return [check.message, *([f"likely mistake: {check.misconception}"] if check.misconception else []),
+                *check.details]
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"] = self.score
@@ -53,3 +72,20 @@ class ExerciseResult:
         d.pop("score", None)
         checks = [CheckResult(**c) for c in d.pop("checks", [])]
         return cls(checks=checks, **d)
+
+
+def unscored_result(ex, status: str, message: str, check_message: str) -> ExerciseResult:
+    """0 points: every check of ``ex`` failed with ``check_message``, the exercise with ``status`` and ``message``."""
+    result = ExerciseResult(ex.number, ex.title, ex.file, status, ex.points, message=message)
+    result.checks = [CheckResult(c.name, c.points, False, message=check_message) for c in ex.checks]
+    return result
+
+
+def missing_result(ex, message: str) -> ExerciseResult:
+    """The exercise's file is not there."""
+    return unscored_result(ex, MISSING, message, "file missing")
+
+
+def not_graded_result(ex, message: str) -> ExerciseResult:
+    """The exercise could not be graded (a worker that died twice, a misconfigured machine)."""
+    return unscored_result(ex, ERROR, message, "not graded")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import settings
@@ -24,21 +25,21 @@ def _private_cache(tmp_path_factory, monkeypatch):
 def _one_torch_thread():
     """Tests compute torch results on tiny tensors, where a second thread only adds synchronisation (milliseconds
     instead of microseconds per call on a busy machine): one thread for the whole session, as the grader uses."""
-    from grader import truth
+    from grader.checking import truth
 
     truth.torch()  # imports torch (lazily: here, not when this file loads) and sets it to one thread
 
 
 def solution_source(number: int) -> str:
-    from grader import catalog
+    from grader import course
 
-    return (SOLUTIONS / catalog.get(number).file).read_text()
+    return (SOLUTIONS / course.get(number).file).read_text()
 
 
 def stub_source(number: int) -> str:
-    from grader import catalog
+    from grader import course
 
-    return (EXERCISES / catalog.get(number).file).read_text()
+    return (EXERCISES / course.get(number).file).read_text()
 
 
 def stub_imports(number: int) -> list[str]:
@@ -54,10 +55,10 @@ def mutate(source: str, old: str, new: str) -> str:
 
 def _grade_in(parent: Path, number: int, source: str | bytes):
     """Save ``source`` as exercise ``number``'s file in parent/exercises (a new folder) and grade it."""
-    from grader import catalog
+    from grader import course
     from grader.grading import grade_exercise
 
-    ex = catalog.get(number)
+    ex = course.get(number)
     folder = parent / "exercises"
     folder.mkdir(parents=True)
     target = folder / ex.file
@@ -91,15 +92,49 @@ def graded(tmp_path_factory):
     return grade
 
 
+class Mutant(NamedTuple):
+    """A known-wrong version of a reference solution, and what the grader must say about it.
+
+    ``old`` is replaced by ``new`` in the reference (exactly once); the result must fail (at least) the checks in
+    ``must_fail`` and score below full marks; with ``mistake`` (an id of the exercise's named mistakes) it must name
+    exactly that mistake, on every check in ``shown_on`` and on no check any other.
+    """
+
+    name: str
+    old: str
+    new: str
+    must_fail: frozenset = frozenset()
+    mistake: str | None = None
+    shown_on: frozenset = frozenset()
+
+
+def mutant(name, old, new, must_fail=(), mistake=None, shown_on=()) -> Mutant:
+    return Mutant(name, old, new, frozenset(must_fail), mistake, frozenset(shown_on))
+
+
+def mutant_params(mutants):
+    """pytest.mark.parametrize arguments for a table of Mutants, one test id per mutant."""
+    return pytest.mark.parametrize("m", mutants, ids=[m.name for m in mutants])
+
+
+def check_mutant(graded, number: int, m: Mutant):
+    """Grade the mutant ``m`` of exercise ``number``'s reference and assert what its entry says."""
+    result = graded(number, mutate(solution_source(number), m.old, m.new))
+    assert_loses_points(result, m.must_fail | m.shown_on, m.name)
+    if m.mistake is not None:
+        assert_misconception(result, m.mistake, m.shown_on)
+    return result
+
+
 @pytest.fixture
 def grade_mutant(graded, request):
-    """grade_mutant(name) -> ExerciseResult of the entry called ``name`` in the test module's MUTANTS table
-    ((name, old snippet of the reference, replacement, ...), exercise ``N`` of that module), via ``graded``."""
+    """grade_mutant(name) -> ExerciseResult of the mutant called ``name`` in the test module's MUTANTS table
+    (exercise ``N`` of that module), via ``graded``."""
     number, mutants = request.module.N, request.module.MUTANTS
 
     def grade(name: str):
-        old, new = next(m[1:3] for m in mutants if m[0] == name)
-        return graded(number, mutate(solution_source(number), old, new))
+        m = next(m for m in mutants if m.name == name)
+        return graded(number, mutate(solution_source(number), m.old, m.new))
     return grade
 
 
@@ -129,27 +164,33 @@ def assert_loses_points(result, must_fail, name: str = "") -> dict[str, object]:
 
 
 def misconception_ids(number: int) -> list[str]:
-    """The ids of exercise ``number``'s entries in the misconception catalog, in catalog order."""
-    from grader.misconceptions import CATALOG
+    """The ids of exercise ``number``'s named mistakes, in order."""
+    from grader import course
 
-    return [entry.id for entry in CATALOG if entry.exercise == number]
+    mistakes = course.get(number).mistakes()
+    return [entry.id for entry in mistakes.entries] if mistakes else []
+
+
+def mistake_by_id(ident: str):
+    """The named mistake with id ``ident`` (ids start with the exercise: "ex04-bias-missing")."""
+    from grader import course
+
+    return course.get(int(ident[2:4])).mistakes().by_id(ident)
 
 
 def assert_misconception(result, ident: str | None, shown_on=(), *, on_every_failure: bool = False):
-    """The mutant's result names exactly the misconception ``ident`` (an id in grader.misconceptions), and no other.
+    """The mutant's result names exactly the named mistake ``ident``, and no other.
 
     ``ident`` None: no check names any misconception. Otherwise the entry's message is on every check named in
     ``shown_on`` (each of which failed), on at least one failed check (on every failed check with
     ``on_every_failure``), and no check shows any other message.
     """
-    from grader.misconceptions import by_id
-
     failed = failed_checks(result)
     seen = {c.name: c.misconception for c in result.checks if c.misconception}
     if ident is None:
         assert not seen, seen
         return
-    message = by_id(ident).message
+    message = mistake_by_id(ident).message
     for name in shown_on:
         assert name in failed, (ident, name, sorted(failed))
         check = failed[name]
@@ -165,9 +206,9 @@ def load_module(number: int, folder: Path):
     """Import exercise ``number``'s file from ``folder`` (EXERCISES or SOLUTIONS) as a fresh module."""
     import importlib.util
 
-    from grader import catalog
+    from grader import course
 
-    spec = importlib.util.spec_from_file_location(f"ex{number:02d}_{folder.name}", folder / catalog.get(number).file)
+    spec = importlib.util.spec_from_file_location(f"ex{number:02d}_{folder.name}", folder / course.get(number).file)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

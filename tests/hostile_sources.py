@@ -111,23 +111,23 @@ def conv2d(image, kernel, stride=1, padding=0):
     def __array_finalize__(self, obj):
         pass
 ''' + REFERENCE_BODY.replace("    return out\n", "    return (out * 0 + 7).view(Liar)\n"), ("failed", "differs")),
-    "monkeypatches_numpy_and_grader": (HEAD + '''import grader, grader.protocol
+    "monkeypatches_numpy_and_grader": (HEAD + '''import grader, grader.sandbox.protocol
 np.allclose = lambda *a, **k: True
 np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
 np.array_equal = lambda *a, **k: True
 try:
-    import grader.properties as gp
+    import grader.checking.expect as gp
     gp.expect_array = lambda *a, **k: None
 except Exception:
     pass
-_encode = grader.protocol.encode
+_encode = grader.sandbox.protocol.encode
 def conv2d(image, kernel, stride=1, padding=0):
     # from now on every reply says "ok": a perfect-looking answer of the right shape, made of lies
-    grader.protocol.encode = lambda value: _encode({"ok": np.zeros((3, 3)), "time": 0.0})
+    grader.sandbox.protocol.encode = lambda value: _encode({"ok": np.zeros((3, 3)), "time": 0.0})
     return np.zeros((3, 3))
 ''', ("failed", None)),
-    "forges_the_protocol_at_import": (HEAD + '''import grader.protocol
-grader.protocol.encode = lambda value: b"PASSED " * 10
+    "forges_the_protocol_at_import": (HEAD + '''import grader.sandbox.protocol
+grader.sandbox.protocol.encode = lambda value: b"PASSED " * 10
 ''' + REFERENCE_BODY, ("error", "during loading the file")),
     "modifies_inputs": (HEAD + REFERENCE_BODY.replace("    return out\n", "    image[...] = 0\n    return out\n"),
                         ("failed", "changed its argument 'image' in place")),

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, mutate, solution_source, stub_source
-from grader import catalog
-from grader.batch import BatchError, parse_exercises, run_batch
-from grader.submissions import discover
+from grader import course
+from grader.classroom.batch import BatchError, run_batch
+from grader.classroom.submissions import discover
 
-EX1 = catalog.get(1)
+EX1 = course.get(1)
 REF = solution_source(1)
 STUB = stub_source(1)
 NO_PLUS_ONE = mutate(REF, "h_out = (h - kh) // stride + 1", "h_out = (h - kh) // stride")
@@ -89,13 +89,13 @@ def test_discover_refuses_unsafe_archive_members_and_links(tmp_path):
     assert not (tmp_path / "evil").exists() and not Path("/abs").exists()
 
 
-def test_parse_exercises():
-    assert parse_exercises("1-3,5") == (1, 2, 3, 5)
-    assert parse_exercises(None) == tuple(ex.number for ex in catalog.EXERCISES)
-    with pytest.raises(BatchError):
-        parse_exercises("0-99")
-    with pytest.raises(BatchError):
-        parse_exercises("one")
+def test_exercise_selection():
+    assert course.select("1-3,5") == (1, 2, 3, 5)
+    assert course.select(None) == tuple(ex.number for ex in course.EXERCISES)
+    with pytest.raises(course.SelectionError):
+        course.select("0-99")
+    with pytest.raises(course.SelectionError):
+        course.select("one")
 
 
 # -- a batch, re-runs and resuming ---------------------------------------------------------------------------------
@@ -213,14 +213,14 @@ def test_cli_batch_usage_errors(tmp_path):
 
 
 def test_unconfined_exercises_are_refused_when_the_sandbox_uid_cannot_read_python(monkeypatch):
-    from grader import batch, sandbox
+    from grader.classroom import batch
+    from grader.sandbox import isolation
 
-    monkeypatch.setattr(sandbox, "sandbox_uid", lambda slot=0: 61000 + slot)
-    monkeypatch.setattr(sandbox, "python_readable_by", lambda uid: False)
-    selected = list(catalog.EXERCISES)
-    settings = {ex.number: batch.exercise_settings(ex) for ex in selected}
-    refused = batch._refused_exercises(selected, settings, jobs=2)
-    assert set(refused) == {n for n, s in settings.items() if not s["confine"]}
+    monkeypatch.setattr(isolation, "sandbox_uid", lambda slot=0: 61000 + slot)
+    monkeypatch.setattr(isolation, "python_readable_by", lambda uid: False)
+    selected = list(course.EXERCISES)
+    refused = batch._refused_exercises(selected, jobs=2)
+    assert set(refused) == {ex.number for ex in selected if not ex.confine}
     assert all("GRADER_SANDBOX_UID=none" in why for why in refused.values())
-    monkeypatch.setattr(sandbox, "python_readable_by", lambda uid: True)
-    assert batch._refused_exercises(selected, settings, jobs=2) == {}
+    monkeypatch.setattr(isolation, "python_readable_by", lambda uid: True)
+    assert batch._refused_exercises(selected, jobs=2) == {}

@@ -1,17 +1,17 @@
 """Batch mode grades exactly like `grade exercise N`: every reference solution keeps full marks in the confined
 sandbox (zygote fork, private workspace, and as root a dropped uid and a chroot), and every stub is 'not
-implemented'. Generic over the catalog: a new exercise that needs a file the chroot hides fails here."""
+implemented'. Generic over the course: a new exercise that needs a file the chroot hides fails here."""
 from __future__ import annotations
 
 import json
 
 from conftest import EXERCISES, SOLUTIONS
-from grader import catalog
-from grader.batch import run_batch
+from grader import course
+from grader.classroom.batch import run_batch
 
 
 def _gradable():
-    return [ex for ex in catalog.EXERCISES
+    return [ex for ex in course.EXERCISES
             if ex.checks and (SOLUTIONS / ex.file).is_file() and ex.time_budget <= 60 and ex.limits.memory_mb]
 
 

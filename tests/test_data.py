@@ -1,4 +1,5 @@
-"""grader/data.py: the digits split, and the IDX reader on small IDX files written here byte by byte."""
+"""grader/course/ex10_train/data.py: the digits split, and the IDX reader on small IDX files written here byte by
+byte."""
 from __future__ import annotations
 
 import gzip
@@ -7,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from grader import data
+from grader.course.ex10_train import data
 
 
 def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:

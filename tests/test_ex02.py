@@ -5,12 +5,18 @@ import itertools
 
 import pytest
 
-from conftest import assert_loses_points, assert_misconception, misconception_ids, mutate, solution_source
-from grader import catalog
-from grader.checks import ex02
+from conftest import assert_misconception, check_mutant, misconception_ids, mutant, mutant_params
+from grader import course
+from grader.checking.student import CallRecord
+from grader.course.ex02_output_size import checks as ex02
+from grader.course.ex02_output_size.mistakes import MISTAKES
 
 N = 2
-NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
+NAME = {c.run: c.name for c in course.get(N).checks}   # check function -> the name the student sees
+SLIDES, CONV, DILATION, SAME = (NAME[r] for r in ("slide_examples", "conv_matches_torch", "conv_dilation",
+                                                  "same_padding_keeps_size"))
+KERAS, POOL, CEIL, TRANSPOSE, INVALID = (NAME[r] for r in ("keras_sizes", "pool_matches_torch", "pool_ceil_mode",
+                                                           "transpose_matches_torch", "invalid_arguments"))
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex02.SLIDE_EXAMPLES, ids=[e[0] for e in ex02.SLIDE_EXAMPLES])
@@ -22,9 +28,27 @@ def test_pinned_slide_answers_agree_with_torch(label, fn, kwargs, answer):
         assert ex02.TRUTH[fn](**kwargs) == answer
 
 
-@pytest.mark.parametrize("kwargs,answer", ex02.OVERHANG, ids=[str(k) for k, _ in ex02.OVERHANG])
-def test_pinned_ceil_mode_overhang_agrees_with_torch(kwargs, answer):
-    assert ex02.torch_pool(**kwargs) == answer
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex02.OVERHANG, ids=[e[0] for e in ex02.OVERHANG])
+def test_pinned_ceil_mode_overhang_agrees_with_torch(label, fn, kwargs, answer):
+    assert ex02.TRUTH[fn](**kwargs) == ex02.torch_pool(**kwargs) == answer
+
+
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex02.TRANSPOSE_EXAMPLES, ids=[e[0] for e in ex02.TRANSPOSE_EXAMPLES])
+def test_pinned_transpose_example_agrees_with_torch_and_tells_the_mistakes_apart(label, fn, kwargs, answer):
+    assert ex02.TRUTH[fn](**kwargs) == answer
+    bound = MISTAKES.bind(fn, (), kwargs)
+    wrong = [entry.wrong(**bound) for entry in MISTAKES.entries if entry.function == fn]
+    assert len(set(wrong + [answer])) == len(wrong) + 1, wrong
+
+
+@pytest.mark.parametrize("f,dilation", [(f, d) for f in range(1, 9) for d in (1, 2, 3)])
+def test_same_padding_truth_keeps_the_size_in_torch(f, dilation):
+    if (dilation * (f - 1)) % 2:
+        with pytest.raises(ValueError):
+            ex02.same_padding_truth(f, dilation)
+    else:
+        p = ex02.same_padding_truth(f, dilation)
+        assert all(ex02.torch_conv(n, f, padding=p, dilation=dilation) == n for n in (1, 9, 32))
 
 
 @pytest.mark.parametrize("fn,kwargs,why", ex02.INVALID, ids=[f"{e[0]}{e[1]}" for e in ex02.INVALID])
@@ -70,68 +94,78 @@ def test_no_other_torch_refusals_in_the_generated_cases():
         run()
 
 
-# (name, old snippet of the reference, replacement, checks (by function) that must fail, misconception id or None)
+# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it)
+PLUS_ONE = ("    return (n + 2 * padding - span) // stride + 1\n", "    return (n + 2 * padding - span) // stride\n")
+ROUNDED_UP = ("    return (n + 2 * padding - span) // stride + 1\n",
+              "    return -(-(n + 2 * padding - span) // stride) + 1\n")
+LAST_WINDOW = "        {} # the last window would start in the right padding"
+TRANSPOSE_RULE = "    out = (n - 1) * stride - 2 * padding + dilation * (f - 1) + output_padding + 1\n"
 MUTANTS = [
-    ("size formula missing +1", "    return (n + 2 * padding - span) // stride + 1\n",
-     "    return (n + 2 * padding - span) // stride\n",
-     {"slide_examples", "conv_matches_torch", "conv_dilation"}, "ex02-conv-no-plus-one"),
-    ("ceil where floor belongs (conv)", "    return (n + 2 * padding - span) // stride + 1\n",
-     "    return -(-(n + 2 * padding - span) // stride) + 1\n",
-     {"slide_examples", "conv_matches_torch"}, "ex02-conv-ceil"),
-    ("dilation ignored", "    span = dilation * (f - 1) + 1\n", "    span = f\n",
-     {"conv_dilation"}, "ex02-conv-dilation-ignored"),
-    ("same padding ignores dilation", "    total = dilation * (f - 1)\n", "    total = f - 1\n",
-     {"same_padding_keeps_size"}, "ex02-same-padding-dilation-ignored"),
-    ("even kernel padded anyway", "    if total % 2:\n", "    if False:\n", {"same_padding_keeps_size"}, None),
-    ("keras 'valid' rounded down", "        return -(-(n - f + 1) // stride)\n",
-     "        return (n - f + 1) // stride\n",
-     {"slide_examples", "keras_sizes"}, "ex02-keras-valid-floor"),
-    ("keras 'same' rounded down", "        return -(-n // stride)\n", "        return n // stride\n",
-     {"slide_examples", "keras_sizes"}, "ex02-keras-same-floor"),
-    ("keras 'same' ignores stride", "        return -(-n // stride)\n", "        return n\n",
-     {"slide_examples", "keras_sizes"}, "ex02-keras-same-ignores-stride"),
-    ("pool stride None taken as 1", '    stride = f if stride is None else _whole("stride", stride, 1)\n',
-     '    stride = 1 if stride is None else _whole("stride", stride, 1)\n',
-     {"slide_examples", "pool_matches_torch"}, "ex02-pool-stride-one"),
-    ("ceil_mode ignored", "    out = (-(-room // stride) if ceil_mode else room // stride) + 1\n",
-     "    out = room // stride + 1\n", {"pool_ceil_mode"}, "ex02-pool-ceil-ignored"),
-    ("ceil_mode without the last-window rule",
-     "        out -= 1  # the last window would start in the right padding",
-     "        pass  # the last window would start in the right padding", {"pool_ceil_mode"}, "ex02-pool-ceil-no-drop"),
-    ("ceil_mode refuses an overhanging window", "    room = n + 2 * padding - f\n",
-     "    room = n + 2 * padding - f\n    if room < 0:\n        raise ValueError('window does not fit')\n",
-     {"pool_ceil_mode"}, None),
-    ("transposed conv with the conv formula",
-     "    out = (n - 1) * stride - 2 * padding + dilation * (f - 1) + output_padding + 1\n",
-     "    return (n + 2 * padding - dilation * (f - 1) - 1) // stride + 1\n",
-     {"slide_examples", "transpose_matches_torch"}, "ex02-transpose-conv-formula"),
-    ("output_padding ignored", "    out = (n - 1) * stride - 2 * padding + dilation * (f - 1) + output_padding + 1\n",
-     "    out = (n - 1) * stride - 2 * padding + dilation * (f - 1) + 1\n",
-     {"transpose_matches_torch"}, "ex02-transpose-output-padding-ignored"),
-    ("floats accepted", "    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):\n",
-     "    if isinstance(value, bool):\n", {"invalid_arguments"}, None),
-    ("kernel larger than the input accepted", "    if span > n + 2 * padding:\n", "    if False:\n",
-     {"invalid_arguments"}, None),
-    ("pool padding over half the window accepted", "    if 2 * padding > f:\n", "    if False:\n",
-     {"invalid_arguments"}, None),
-    ("output_padding not checked", "    if output_padding >= stride and output_padding >= dilation:\n",
-     "    if False:\n", {"invalid_arguments"}, None),
-    ("returns a float", "    return out\n\n\ndef conv_transpose_output_size", "    return float(out)\n\n\n"
-     "def conv_transpose_output_size", {"slide_examples", "pool_matches_torch", "pool_ceil_mode"}, None),
+    mutant("size formula missing +1", *PLUS_ONE, {SLIDES, CONV, DILATION}, "ex02-conv-no-plus-one",
+           {SLIDES, CONV, DILATION}),
+    mutant("ceil where floor belongs (conv)", *ROUNDED_UP, {SLIDES, CONV}, "ex02-conv-ceil", {SLIDES, CONV}),
+    mutant("dilation ignored", "    span = dilation * (f - 1) + 1\n", "    span = f\n", {DILATION},
+           "ex02-conv-dilation-ignored", {DILATION}),
+    mutant("same padding ignores dilation", "    total = dilation * (f - 1)\n", "    total = f - 1\n", {SAME},
+           "ex02-same-padding-dilation-ignored", {SAME}),
+    mutant("even kernel padded anyway", "    if total % 2:\n", "    if False:\n", {SAME}),
+    mutant("keras 'valid' rounded down", "        return -(-(n - f + 1) // stride)\n",
+           "        return (n - f + 1) // stride\n", {SLIDES, KERAS}, "ex02-keras-valid-floor", {SLIDES, KERAS}),
+    mutant("keras 'same' rounded down", "        return -(-n // stride)\n", "        return n // stride\n",
+           {SLIDES, KERAS}, "ex02-keras-same-floor", {SLIDES, KERAS}),
+    mutant("keras 'same' ignores stride", "        return -(-n // stride)\n", "        return n\n", {SLIDES, KERAS},
+           "ex02-keras-same-ignores-stride", {SLIDES, KERAS}),
+    mutant("pool stride None taken as 1", '    stride = f if stride is None else _whole("stride", stride, 1)\n',
+           '    stride = 1 if stride is None else _whole("stride", stride, 1)\n', {SLIDES, POOL},
+           "ex02-pool-stride-one", {SLIDES, POOL}),
+    mutant("ceil_mode ignored", "    out = (-(-room // stride) if ceil_mode else room // stride) + 1\n",
+           "    out = room // stride + 1\n", {CEIL}, "ex02-pool-ceil-ignored", {CEIL}),
+    mutant("ceil_mode without the last-window rule", LAST_WINDOW.format("out -= 1 "), LAST_WINDOW.format("pass "),
+           {CEIL}, "ex02-pool-ceil-no-drop", {CEIL}),
+    mutant("ceil_mode refuses an overhanging window", "    room = n + 2 * padding - f\n",
+           "    room = n + 2 * padding - f\n    if room < 0:\n        raise ValueError('window does not fit')\n",
+           {CEIL}),
+    mutant("transposed conv with the conv formula", TRANSPOSE_RULE,
+           "    return (n + 2 * padding - dilation * (f - 1) - 1) // stride + 1\n", {SLIDES, TRANSPOSE},
+           "ex02-transpose-conv-formula", {SLIDES, TRANSPOSE}),
+    mutant("output_padding ignored", TRANSPOSE_RULE,
+           "    out = (n - 1) * stride - 2 * padding + dilation * (f - 1) + 1\n", {TRANSPOSE},
+           "ex02-transpose-output-padding-ignored", {TRANSPOSE}),
+    mutant("floats accepted",
+           "    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):\n",
+           "    if isinstance(value, bool):\n", {INVALID}),
+    mutant("kernel larger than the input accepted", "    if span > n + 2 * padding:\n", "    if False:\n", {INVALID}),
+    mutant("pool padding over half the window accepted", "    if 2 * padding > f:\n", "    if False:\n", {INVALID}),
+    mutant("output_padding not checked", "    if output_padding >= stride and output_padding >= dilation:\n",
+           "    if False:\n", {INVALID}),
+    mutant("returns a float", "    return out\n\n\ndef conv_transpose_output_size",
+           "    return float(out)\n\n\ndef conv_transpose_output_size", {SLIDES, POOL, CEIL}),
 ]
 
 
-@pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, ident):
-    result = graded(N, mutate(solution_source(N), old, new))
-    assert_loses_points(result, {NAME[r] for r in must_fail}, name)
-    assert_misconception(result, ident, {NAME[r] for r in must_fail})
+@mutant_params(MUTANTS)
+def test_mutant_loses_points_on_the_right_check(graded, m):
+    result = check_mutant(graded, N, m)
+    if m.mistake is None:  # a wrong version no named mistake describes is shown none
+        assert_misconception(result, None)
 
 
 def test_every_ex02_misconception_has_a_mutant():
-    assert set(misconception_ids(N)) <= {m[4] for m in MUTANTS}
+    assert set(misconception_ids(N)) <= {m.mistake for m in MUTANTS}
+
+
+@pytest.mark.parametrize("fn,kwargs", [
+    ("conv_output_size", dict(n=7, f=3, padding=1, stride=2, dilation=2)),
+    ("same_padding", dict(f=5, dilation=3)),
+    ("keras_output_size", dict(n=13, f=4, stride=3, padding="same")),
+    ("keras_output_size", dict(n=13, f=4, stride=3, padding="valid")),
+    ("pool_output_size", dict(n=11, f=3, padding=1, ceil_mode=True)),
+    ("conv_transpose_output_size", dict(n=4, f=3, padding=1, stride=3, output_padding=2)),
+], ids=str)
+def test_the_right_answer_matches_no_entry(fn, kwargs):
+    assert MISTAKES.diagnose(CallRecord(fn, (), kwargs, ex02.TRUTH[fn](**kwargs))) is None
 
 
 def test_check_names_exist():
-    for check in catalog.get(N).checks:
+    for check in course.get(N).checks:
         assert callable(getattr(ex02, check.run))

@@ -4,13 +4,18 @@ import warnings
 
 import pytest
 
-from conftest import assert_loses_points, misconception_ids, mutate, solution_source
-from grader import catalog
-from grader.checks import ex03
-from grader.misconceptions import by_id
+from conftest import (assert_misconception, check_mutant, failed_checks, misconception_ids, mistake_by_id, mutant,
+                      mutant_params)
+from grader import course
+from grader.checking.student import CallRecord
+from grader.course.ex03_param_count import checks as ex03
+from grader.course.ex03_param_count.mistakes import MISTAKES, wrong_count
 
 N = 3
-NAME = {c.run: c.name for c in catalog.get(N).checks}   # check function -> the name the student sees
+NAME = {c.run: c.name for c in course.get(N).checks}   # check function -> the name the student sees
+SLIDES, CONV, DENSE, MODEL = (NAME[r] for r in ("slide_examples", "conv_matches_torch", "dense_matches_torch",
+                                                "model_matches_torch"))
+OPTIONS, INVALID, UNCHANGED = (NAME[r] for r in ("model_options", "invalid_specs", "specs_unchanged"))
 
 
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex03.SLIDE_EXAMPLES, ids=[e[0] for e in ex03.SLIDE_EXAMPLES])
@@ -81,84 +86,101 @@ def test_generated_architectures_are_valid_and_varied():
 def test_wrong_count_without_mistakes_is_the_truth():
     for _, fn, kwargs, answer in ex03.SLIDE_EXAMPLES:
         if fn == "count_params":
-            assert ex03.wrong_count(**kwargs) == answer
+            assert wrong_count(**kwargs) == answer
 
 
-# (name, old snippet of the reference, replacement, checks (by function) that must fail,
-#  {check function: misconception id it must show}; every other failed check must show no message or one of these)
+# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it)
+CONV_COUNT = "    return f * (c // g) * kh * kw + (f if bias else 0)\n"
+POOL_SHAPE = '            shape = (c, *_sliding(h, w, kernel, stride, padding, "window"))\n'
+CONV_STRIDE = '"kernel_size", o["kernel_size"]), ({}), padding, "kernel"))'
 MUTANTS = [
-    ("conv parameter count missing the bias", "    return f * (c // g) * kh * kw + (f if bias else 0)\n",
-     "    return f * (c // g) * kh * kw\n",
-     {"slide_examples", "conv_matches_torch", "model_matches_torch"},
-     {"slide_examples": "ex03-conv-no-bias", "conv_matches_torch": "ex03-conv-no-bias",
-      "model_matches_torch": "ex03-model-no-bias", "model_options": "ex03-model-no-bias"}),
-    ("one bias per conv layer", "    return f * (c // g) * kh * kw + (f if bias else 0)\n",
-     "    return f * (c // g) * kh * kw + (1 if bias else 0)\n",
-     {"slide_examples", "conv_matches_torch", "model_matches_torch"},
-     {"slide_examples": "ex03-conv-one-bias", "conv_matches_torch": "ex03-conv-one-bias"}),
-    ("parameter count ignores the input channels", "    return f * (c // g) * kh * kw + (f if bias else 0)\n",
-     "    return f * kh * kw + (f if bias else 0)\n",
-     {"slide_examples", "conv_matches_torch", "model_matches_torch"},
-     {"slide_examples": "ex03-conv-no-in-channels", "conv_matches_torch": "ex03-conv-no-in-channels",
-      "model_matches_torch": "ex03-model-no-in-channels", "model_options": "ex03-model-no-in-channels"}),
-    ("groups ignored", "    return f * (c // g) * kh * kw + (f if bias else 0)\n",
-     "    return f * c * kh * kw + (f if bias else 0)\n",
-     {"conv_matches_torch", "model_options"},
-     {"conv_matches_torch": "ex03-conv-groups-ignored"}),
-    ("dense parameter count missing the bias", "    return n * m + (m if bias else 0)\n", "    return n * m\n",
-     {"slide_examples", "dense_matches_torch", "model_matches_torch"},
-     {"slide_examples": "ex03-dense-no-bias", "dense_matches_torch": "ex03-dense-no-bias",
-      "model_matches_torch": "ex03-model-no-bias", "model_options": "ex03-model-no-bias"}),
-    ("flatten size taken from input_shape", "            shape = (int(np.prod(shape)),)\n",
-     "            shape = (int(np.prod(input_shape)),)\n",
-     {"slide_examples", "model_matches_torch"},
-     {"slide_examples": "ex03-model-flatten-from-input", "model_matches_torch": "ex03-model-flatten-from-input",
-      "model_options": "ex03-model-flatten-from-input"}),
-    ("pooling does not shrink the shape",
-     '            shape = (c, *_sliding(h, w, kernel, stride, padding, "window"))\n',
-     '            _sliding(h, w, kernel, stride, padding, "window")\n',
-     {"slide_examples", "model_matches_torch"},
-     {"slide_examples": "ex03-model-pools-ignored", "model_matches_torch": "ex03-model-pools-ignored",
-      "model_options": "ex03-model-pools-ignored"}),
-    ("conv stride ignored in the shape", '"kernel_size", o["kernel_size"]), (stride, stride), padding, "kernel"))',
-     '"kernel_size", o["kernel_size"]), (1, 1), padding, "kernel"))', {"slide_examples", "model_options"}, {}),
-    ("pool stride None taken as 1", '            stride = kernel if o["stride"] is None else',
-     '            stride = (1, 1) if o["stride"] is None else', {"slide_examples", "model_matches_torch"}, {}),
-    ("options filled into the caller's dicts", "    return name, {**optional, **given}\n",
-     "    for key, value in optional.items():\n        given.setdefault(key, value)\n    return name, given\n",
-     {"specs_unchanged"}, {}),
-    ("dense before flatten accepted", "            if len(shape) != 1:\n", "            if False:\n",
-     {"invalid_specs"}, {}),
-    ("unknown layers skipped",
-     "        raise ValueError(f\"unknown layer {name!r}; known layers: {', '.join(LAYERS)}\")\n",
-     "        return 'relu', {}\n", {"invalid_specs"}, {}),
-    ("groups not checked", "    if c % g or f % g:\n", "    if False:\n", {"invalid_specs"}, {}),
-    ("kernel larger than the feature map accepted", "    if kh > h + 2 * padding or kw > w + 2 * padding:\n",
-     "    if False:\n", {"invalid_specs"}, {}),
-    ("unknown options ignored", "    if unknown:\n", "    if False:\n", {"invalid_specs"}, {}),
-    ("returns a float", "    return total\n", "    return float(total)\n",
-     {"slide_examples", "model_matches_torch", "model_options"}, {}),
+    mutant("conv parameter count missing the bias", CONV_COUNT, "    return f * (c // g) * kh * kw\n",
+           {SLIDES, CONV, MODEL}, "ex03-conv-no-bias", {SLIDES, CONV}),
+    mutant("one bias per conv layer", CONV_COUNT, "    return f * (c // g) * kh * kw + (1 if bias else 0)\n",
+           {SLIDES, CONV, MODEL}, "ex03-conv-one-bias", {SLIDES, CONV}),
+    mutant("parameter count ignores the input channels", CONV_COUNT, "    return f * kh * kw + (f if bias else 0)\n",
+           {SLIDES, CONV, MODEL}, "ex03-conv-no-in-channels", {SLIDES, CONV}),
+    mutant("groups ignored", CONV_COUNT, "    return f * c * kh * kw + (f if bias else 0)\n", {CONV, OPTIONS},
+           "ex03-conv-groups-ignored", {CONV}),
+    mutant("dense parameter count missing the bias", "    return n * m + (m if bias else 0)\n", "    return n * m\n",
+           {SLIDES, DENSE, MODEL}, "ex03-dense-no-bias", {SLIDES, DENSE}),
+    mutant("flatten size taken from input_shape", "            shape = (int(np.prod(shape)),)\n",
+           "            shape = (int(np.prod(input_shape)),)\n", {SLIDES, MODEL}, "ex03-model-flatten-from-input",
+           {SLIDES, MODEL}),
+    mutant("pooling does not shrink the shape", POOL_SHAPE,
+           '            _sliding(h, w, kernel, stride, padding, "window")\n', {SLIDES, MODEL},
+           "ex03-model-pools-ignored", {SLIDES, MODEL}),
+    mutant("conv stride ignored in the shape", CONV_STRIDE.format("stride, stride"), CONV_STRIDE.format("1, 1"),
+           {SLIDES, OPTIONS}),
+    mutant("pool stride None taken as 1", '            stride = kernel if o["stride"] is None else',
+           '            stride = (1, 1) if o["stride"] is None else', {SLIDES, MODEL}),
+    mutant("options filled into the caller's dicts", "    return name, {**optional, **given}\n",
+           "    for key, value in optional.items():\n        given.setdefault(key, value)\n    return name, given\n",
+           {UNCHANGED}),
+    mutant("dense before flatten accepted", "            if len(shape) != 1:\n", "            if False:\n", {INVALID}),
+    mutant("unknown layers skipped",
+           "        raise ValueError(f\"unknown layer {name!r}; known layers: {', '.join(LAYERS)}\")\n",
+           "        return 'relu', {}\n", {INVALID}),
+    mutant("groups not checked", "    if c % g or f % g:\n", "    if False:\n", {INVALID}),
+    mutant("kernel larger than the feature map accepted", "    if kh > h + 2 * padding or kw > w + 2 * padding:\n",
+           "    if False:\n", {INVALID}),
+    mutant("unknown options ignored", "    if unknown:\n", "    if False:\n", {INVALID}),
+    mutant("returns a float", "    return total\n", "    return float(total)\n", {SLIDES, MODEL, OPTIONS}),
 ]
 
+# A wrong conv_params or dense_params is also a wrong count_params (which uses them): that count has a named mistake
+# of its own. mutant -> (the model's mistake, the checks that must show it); every check shows one of the two
+# messages or none (model_options may).
+MODEL_MISTAKE = {
+    "conv parameter count missing the bias": ("ex03-model-no-bias", {MODEL}),
+    "parameter count ignores the input channels": ("ex03-model-no-in-channels", {MODEL}),
+    "dense parameter count missing the bias": ("ex03-model-no-bias", {MODEL}),
+}
 
-@pytest.mark.parametrize("name,old,new,must_fail,shows", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, shows):
-    result = graded(N, mutate(solution_source(N), old, new))
-    failed = assert_loses_points(result, {NAME[r] for r in must_fail}, name)
-    allowed = {by_id(ident).message for ident in shows.values()}
-    for run, ident in shows.items():
-        if run in must_fail:
-            check = failed[NAME[run]]
-            assert check.misconception == by_id(ident).message, (name, run, check.misconception, check.details[:2])
-    for check in failed.values():
-        assert check.misconception is None or check.misconception in allowed, (name, check.name, check.misconception)
+
+@mutant_params(MUTANTS)
+def test_mutant_loses_points_on_the_right_check(graded, m):
+    if m.name not in MODEL_MISTAKE:
+        result = check_mutant(graded, N, m)
+        if m.mistake is None:  # a wrong version no named mistake describes is shown none
+            assert_misconception(result, None)
+        return
+    result = check_mutant(graded, N, m._replace(mistake=None))
+    model_mistake, model_checks = MODEL_MISTAKE[m.name]
+    failed = failed_checks(result)
+    for ident, checks in ((m.mistake, m.shown_on), (model_mistake, model_checks)):
+        for name in checks:
+            assert name in failed, (m.name, name, sorted(failed))
+            assert failed[name].misconception == mistake_by_id(ident).message, \
+                (m.name, name, failed[name].misconception, failed[name].details[:2])
+    allowed = {mistake_by_id(m.mistake).message, mistake_by_id(model_mistake).message}
+    assert {c.misconception for c in result.checks if c.misconception} <= allowed, m.name
 
 
 def test_every_ex03_misconception_has_a_mutant():
-    shown = {ident for m in MUTANTS for run, ident in m[4].items() if run in m[3]}
+    shown = {m.mistake for m in MUTANTS} | {ident for ident, _ in MODEL_MISTAKE.values()}
     assert set(misconception_ids(N)) <= shown
 
 
+@pytest.mark.parametrize("fn,kwargs", [
+    ("conv_params", dict(in_channels=6, out_channels=12, kernel_size=(3, 5), groups=3)),
+    ("conv_params", dict(in_channels=4, out_channels=8, kernel_size=3, bias=False)),
+    ("dense_params", dict(in_features=400, out_features=120)),
+    ("count_params", dict(layers=ex03.MNIST_CNN, input_shape=(1, 28, 28))),
+    ("count_params", dict(layers=ex03.LENET5, input_shape=(1, 32, 32))),
+], ids=str)
+def test_the_right_answer_matches_no_entry(fn, kwargs):
+    assert MISTAKES.diagnose(CallRecord(fn, (), kwargs, ex03.TRUTH[fn](**kwargs))) is None
+
+
+def test_entries_name_the_wrong_answers_they_describe():
+    kwargs = dict(layers=ex03.LENET5, input_shape=(1, 32, 32))
+    call = CallRecord("count_params", (), kwargs, wrong_count(**kwargs, pools_shrink=False))
+    assert MISTAKES.diagnose(call) == mistake_by_id("ex03-model-pools-ignored").message
+    call = CallRecord("conv_params", (3, 16, 3), {}, 16 * 3 * 3 * 3 + 1)
+    assert MISTAKES.diagnose(call) == mistake_by_id("ex03-conv-one-bias").message
+
+
 def test_check_names_exist():
-    for check in catalog.get(N).checks:
+    for check in course.get(N).checks:
         assert callable(getattr(ex03, check.run))

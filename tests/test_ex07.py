@@ -5,24 +5,44 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_loses_points, assert_misconception, misconception_ids, mutate, solution_source
-from grader import catalog
-from grader.checks import ex07
+from conftest import assert_misconception, check_mutant, misconception_ids, mutant, mutant_params
+from grader import course
+from grader.checking.mistakes import matches
+from grader.course.ex07_conv_backward import checks as ex07
+from grader.course.ex07_conv_backward.mistakes import MISTAKES
 
 N = 7
 
 
-@pytest.mark.parametrize("label,kwargs,answer", ex07.SLIDE_EXAMPLES, ids=["O11 only", "ones", "general"])
-def test_pinned_slide_answers_agree_with_torch(label, kwargs, answer):
-    for got, pinned in zip(ex07.conv_grads(**kwargs), ex07.slide_answer(answer)):
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.SLIDE_EXAMPLES, ids=["O11 only", "ones", "general"])
+def test_pinned_slide_answers_agree_with_torch(label, fn, kwargs, answer):
+    assert fn == "conv_backward"
+    for got, pinned in zip(ex07.conv_grads(**kwargs), answer):
         np.testing.assert_array_equal(got, pinned)
 
 
 def test_slide_local_gradients():
     """The slide: dO11/dF = [[X11, X12], [X21, X22]] -- with dL/dO = [[1, 0], [0, 0]], dF is that window."""
-    _, kwargs, _ = ex07.SLIDE_EXAMPLES[0]
+    _, _, kwargs, _ = ex07.SLIDE_EXAMPLES[0]
     _, dw, _ = ex07.conv_grads(**kwargs)
     np.testing.assert_array_equal(dw[0, 0], ex07.SLIDE_X[0, 0, :2, :2])
+
+
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.STRIDE_EXAMPLES, ids=["uneven", "padded"])
+def test_pinned_stride_answers_agree_with_torch(label, fn, kwargs, answer):
+    for got, pinned in zip(ex07.conv_grads(**kwargs), answer):
+        np.testing.assert_array_equal(got, pinned)
+
+
+@pytest.mark.parametrize("kwargs", [ex07.UNEVEN_STRIDE, ex07.PADDED_STRIDE], ids=["uneven", "padded"])
+def test_pinned_stride_inputs_tell_the_named_mistakes_apart(kwargs):
+    """On the stride check's pinned inputs each named mistake that changes the answer changes it in its own way."""
+    arguments = MISTAKES.bind("conv_backward", (), kwargs)
+    right = ex07.conv_grads(**arguments)
+    wrong = [entry.wrong(**arguments) for entry in MISTAKES.entries]
+    shown = [answer for answer in wrong if not matches(answer, right)]
+    assert len(shown) >= 4
+    assert not any(matches(a, b) for i, a in enumerate(shown) for b in shown[i + 1:])
 
 
 def test_uneven_stride_leaves_untouched_pixels_at_zero():
@@ -30,7 +50,7 @@ def test_uneven_stride_leaves_untouched_pixels_at_zero():
     assert not dx[0, 0, 4, :].any() and not dx[0, 0, :, 4].any() and dx[0, 0, :4, :4].any()
 
 
-CHECK = {c.run: c.name for c in catalog.get(N).checks}  # check names as the student sees them, by function
+CHECK = {c.run: c.name for c in course.get(N).checks}  # check names as the student sees them, by function
 SLIDES, RANDOM, PADDING = CHECK["slide_examples"], CHECK["random_shapes"], CHECK["padding"]
 STRIDE, EDGE, INPUTS = CHECK["stride"], CHECK["edge_cases"], CHECK["inputs_unchanged"]
 WINDOWS = "                rows = slice(i * s, i * s + kh)\n                cols = slice(j * s, j * s + kw)\n"
@@ -38,43 +58,42 @@ DX_ADD = "dx_pad[n, :, rows, cols] += (g * w).sum(axis=0)"
 CROP = "    dx = dx_pad[:, :, p:p + h, p:p + width]\n"
 DB = "db = dout.sum(axis=(0, 2, 3))"
 
-# (name, old snippet of the reference, replacement, checks that must fail, the misconception it must be diagnosed as
-# -- exactly that message and no other -- or None for none at all)
+# mutant(name, old snippet of the reference, replacement, checks that must fail, the named mistake it must show --
+# exactly that message and no other -- or none: then no check may name any mistake)
 MUTANTS = [
-    ("padding cut off with p:-p", CROP, "    dx = dx_pad[:, :, p:-p, p:-p]\n", {SLIDES, RANDOM, STRIDE, EDGE},
-     "ex07-padding-zero-slice"),
-    ("db not summed over the batch", DB, "db = dout.sum(axis=(2, 3))", {SLIDES, RANDOM, PADDING},
-     "ex07-db-not-over-batch"),
-    ("db summed channels-last", DB, "db = dout.sum(axis=(0, 1, 2))", {SLIDES, RANDOM, PADDING},
-     "ex07-db-channels-last"),
-    ("dw restarted for every sample", "    for n in range(n_samples):\n",
-     "    for n in range(n_samples):\n        dw = np.zeros_like(w)\n", {RANDOM, PADDING}, "ex07-dw-last-sample"),
-    ("dw and db averaged over the batch", "    return dx, dw, db\n", "    return dx, dw / n_samples, db / n_samples\n",
-     {RANDOM, PADDING}, "ex07-divided-by-n"),
-    ("dx with the kernel rotated", DX_ADD, "dx_pad[n, :, rows, cols] += (g * w[:, :, ::-1, ::-1]).sum(axis=0)",
-     {SLIDES, RANDOM, PADDING}, "ex07-dx-flipped-kernel"),
-    ("dx assigned instead of accumulated", DX_ADD, "dx_pad[n, :, rows, cols] = (g * w).sum(axis=0)",
-     {SLIDES, RANDOM, PADDING}, "ex07-dx-overwritten"),
-    ("windows ignore the stride", WINDOWS,
-     "                rows = slice(i, i + kh)\n                cols = slice(j, j + kw)\n", {STRIDE},
-     "ex07-stride-ignored"),
-    ("dx cropped from the corner", CROP, "    dx = dx_pad[:, :, :h, :width]\n", {PADDING}, None),
-    ("dw from the unpadded input", "dw += g * x_pad[n, :, rows, cols]", "dw += g * x[n, :, rows, cols]", {PADDING},
-     None),
-    ("clears its input", "    return dx, dw, db\n", "    x[...] = 0\n    return dx, dw, db\n",
-     {INPUTS}, None),
+    mutant("padding cut off with p:-p", CROP, "    dx = dx_pad[:, :, p:-p, p:-p]\n", {SLIDES, RANDOM, STRIDE, EDGE},
+           "ex07-padding-zero-slice"),
+    mutant("db not summed over the batch", DB, "db = dout.sum(axis=(2, 3))", {SLIDES, RANDOM, PADDING},
+           "ex07-db-not-over-batch"),
+    mutant("db summed channels-last", DB, "db = dout.sum(axis=(0, 1, 2))", {SLIDES, RANDOM, PADDING},
+           "ex07-db-channels-last"),
+    mutant("dw restarted for every sample", "    for n in range(n_samples):\n",
+           "    for n in range(n_samples):\n        dw = np.zeros_like(w)\n", {RANDOM, PADDING}, "ex07-dw-last-sample"),
+    mutant("dw and db averaged over the batch", "    return dx, dw, db\n",
+           "    return dx, dw / n_samples, db / n_samples\n", {RANDOM, PADDING}, "ex07-divided-by-n"),
+    mutant("dx with the kernel rotated", DX_ADD, "dx_pad[n, :, rows, cols] += (g * w[:, :, ::-1, ::-1]).sum(axis=0)",
+           {SLIDES, RANDOM, PADDING}, "ex07-dx-flipped-kernel"),
+    mutant("dx assigned instead of accumulated", DX_ADD, "dx_pad[n, :, rows, cols] = (g * w).sum(axis=0)",
+           {SLIDES, RANDOM, PADDING}, "ex07-dx-overwritten"),
+    mutant("windows ignore the stride", WINDOWS,
+           "                rows = slice(i, i + kh)\n                cols = slice(j, j + kw)\n", {STRIDE},
+           "ex07-stride-ignored"),
+    mutant("dx cropped from the corner", CROP, "    dx = dx_pad[:, :, :h, :width]\n", {PADDING}),
+    mutant("dw from the unpadded input", "dw += g * x_pad[n, :, rows, cols]", "dw += g * x[n, :, rows, cols]",
+           {PADDING}),
+    mutant("clears its input", "    return dx, dw, db\n", "    x[...] = 0\n    return dx, dw, db\n", {INPUTS}),
 ]
 
 
-def test_every_ex07_misconception_has_a_mutant():
-    assert sorted(misconception_ids(N)) == sorted(m[4] for m in MUTANTS if m[4])
+def test_every_ex07_mistake_has_a_mutant():
+    assert sorted(misconception_ids(N)) == sorted(m.mistake for m in MUTANTS if m.mistake)
 
 
-@pytest.mark.parametrize("name,old,new,must_fail,ident", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(graded, name, old, new, must_fail, ident):
-    result = graded(N, mutate(solution_source(N), old, new))
-    assert_loses_points(result, must_fail, name)
-    assert_misconception(result, ident)
+@mutant_params(MUTANTS)
+def test_mutant_loses_points_on_the_right_check(graded, m):
+    result = check_mutant(graded, N, m)
+    if m.mistake is None:
+        assert_misconception(result, None)  # a mutant without a named mistake is shown none
 
 
 @settings(max_examples=60)

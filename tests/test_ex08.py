@@ -1,12 +1,16 @@
-"""Exercise 8: the reference passes, the stub is 'not implemented', realistic wrong versions lose the right points
-and the named misconceptions are recognised."""
+"""Exercise 8: the ground truth is autograd, pinned answers agree with torch, realistic wrong versions lose the
+right points, each named mistake is shown for the mutant that makes it (and for no other), and acceptable variations
+score full marks."""
+import inspect
+
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, misconception_ids, mutate,
-                     solution_source)
-from grader import misconceptions
-from grader.checks import ex08
+from conftest import (EXERCISES, assert_full_marks, check_mutant, load_module, misconception_ids, mutant,
+                      mutant_params, mutate, solution_source)
+from grader.checking.student import CallRecord
+from grader.course.ex08_pool_backward import checks as ex08
+from grader.course.ex08_pool_backward.mistakes import MISTAKES
 
 N = 8
 
@@ -71,7 +75,7 @@ def test_pinned_slide_forward_values():
     """The slides' forward results, which the backward examples rely on, are what torch computes."""
     import torch.nn.functional as F
 
-    from grader import truth
+    from grader.checking import truth
 
     np.testing.assert_array_equal(F.relu(truth.tensor(ex08.SLIDE_RELU_X)).numpy(),
                                   [[2, 1, 0], [0, 1, 3], [2, 1, 1]])
@@ -87,26 +91,27 @@ def test_torch_tie_rule_is_first_maximum_row_major():
     np.testing.assert_array_equal(_autograd("max_pool_backward", np.ones((1, 1, 1, 1)), x), [[[[0, 1], [0, 0]]]])
 
 
+def test_right_answers_have_the_stub_signatures():
+    """MISTAKES.right binds a failing call's arguments: it must take exactly the student function's parameters."""
+    stub = load_module(N, EXERCISES)
+    for fn, right in MISTAKES.right.items():
+        assert list(inspect.signature(right).parameters.values()) == \
+            list(inspect.signature(getattr(stub, fn)).parameters.values()), fn
+
+
 @pytest.mark.parametrize("label,fn,kwargs,answer", ex08.PINNED, ids=[e[0] for e in ex08.PINNED])
 def test_pinned_inputs_tell_the_misconceptions_apart(label, fn, kwargs, answer):
-    """On every pinned input, each misconception's wrong answer is either the right answer or unique."""
-    from grader.misconceptions import _bind
-
-    wrong = {}
-    for entry in misconceptions.CATALOG:
-        if entry.exercise == N and entry.function == fn:
-            try:
-                wrong[entry.id] = (entry.message, entry.wrong(**_bind(entry.wrong, (), kwargs)))
-            except ValueError:
-                continue
-    for ident, (message, value) in wrong.items():
-        assert not np.allclose(value, answer), (ident, "an entry that equals the right answer must not apply")
-        for other, (other_message, other_value) in wrong.items():
-            if other != ident and other_message != message:
-                assert not (value.shape == other_value.shape and np.allclose(value, other_value)), (ident, other)
+    """On every pinned input, each named mistake's wrong answer is either the right answer or its own: the student
+    who makes it is told exactly its message."""
+    arguments = MISTAKES.bind(fn, (), kwargs)
+    for entry in MISTAKES.entries:
+        if entry.function != fn:
+            continue
+        value = entry.wrong(**arguments)
+        if not np.allclose(value, answer):
+            assert MISTAKES.diagnose(CallRecord(fn, (), kwargs, value)) == entry.message, entry.id
 
 
-# (name, old snippet of the reference, replacement, checks that must fail)
 _ARGMAX_LOOP = """            first = np.argmax(window, axis=2)  # first maximum in row-major order, as torch
             p, q = np.divmod(first, size)
             for a in range(n):
@@ -117,63 +122,51 @@ _MASK_LOOP = """            win = x[:, :, h0:h0 + size, w0:w0 + size]
             mask = win == win.max(axis=(2, 3), keepdims=True)
             dx[:, :, h0:h0 + size, w0:w0 + size] += {share} * dout[:, :, i:i + 1, j:j + 1]
 """
+_RELU = "return dout * (x > 0)"
+_FIRST_ONLY = "(mask & (np.cumsum(mask.reshape(n, c, -1), axis=2) == 1).reshape(mask.shape))"
+
+# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it)
 MUTANTS = [
-    ("relu mask from dout", "return dout * (x > 0)", "return dout * (dout > 0)", {SLIDES, RELU}),
-    ("relu passes everything", "return dout * (x > 0)", "return dout.copy()", {SLIDES, RELU}),
-    ("relu gradient at zero", "return dout * (x > 0)", "return dout * (x >= 0)", {RELU}),
-    ("relu times relu(x)", "return dout * (x > 0)", "return dout * np.maximum(x, 0)", {SLIDES, RELU}),
-    ("relu mask only", "return dout * (x > 0)", "return (x > 0).astype(float)", {SLIDES, RELU}),
-    ("max: every tied maximum", _ARGMAX_LOOP, _MASK_LOOP.format(share="mask"), {MAX_TIES}),
-    ("max: tie split", _ARGMAX_LOOP, _MASK_LOOP.format(share="mask / mask.sum(axis=(2, 3), keepdims=True)"),
-     {MAX_TIES}),
-    ("max: last tied maximum", "first = np.argmax(window, axis=2)",
-     "first = size * size - 1 - np.argmax(window[:, :, ::-1], axis=2)", {MAX_TIES}),
-    ("max: overlapping windows overwrite", "+= dout[a, b, i, j]", "= dout[a, b, i, j]", {MAX_OVERLAP}),
-    ("max: window slice assigned", _ARGMAX_LOOP,
-     _MASK_LOOP.format(share="(mask & (np.cumsum(mask.reshape(n, c, -1), axis=2) == 1).reshape(mask.shape))")
-     .replace("] +=", "] ="), {MAX_OVERLAP}),
-    ("max: stride ignored", "stride = size if stride is None else stride\n    n, c",
-     "stride = size\n    n, c", {MAX_OVERLAP, MAX_RANDOM}),
-    ("max: window offset without stride", "h0, w0 = i * stride, j * stride\n            window",
-     "h0, w0 = i, j\n            window", {SLIDES, MAX_RANDOM}),
-    ("avg: not divided by the window size", "/ (size * size)", "", {SLIDES, AVG_RANDOM, AVG_OVERLAP}),
-    ("avg: divided by size", "/ (size * size)", "/ size", {SLIDES, AVG_RANDOM, AVG_OVERLAP}),
-    ("avg: overlapping windows overwrite", "w0:w0 + size] += dout", "w0:w0 + size] = dout", {AVG_OVERLAP}),
-    ("avg: stride None means 1", "stride = size if stride is None else stride\n    h_out",
-     "stride = 1 if stride is None else stride\n    h_out", {SLIDES, AVG_RANDOM}),
-    ("modifies x", "    return dout * (x > 0)", "    x[...] = 0\n    return dout * (x > 0)", {INPUTS}),
+    mutant("relu mask from dout", _RELU, "return dout * (dout > 0)", {SLIDES, RELU}, "ex08-relu-dout-mask", {SLIDES}),
+    mutant("relu passes everything", _RELU, "return dout.copy()", {SLIDES, RELU}, "ex08-relu-identity", {SLIDES}),
+    mutant("relu gradient at zero", _RELU, "return dout * (x >= 0)", {RELU}, "ex08-relu-at-zero", {RELU}),
+    mutant("relu times relu(x)", _RELU, "return dout * np.maximum(x, 0)", {SLIDES, RELU}, "ex08-relu-times-relu",
+           {SLIDES}),
+    mutant("relu mask only", _RELU, "return (x > 0).astype(float)", {SLIDES, RELU}, "ex08-relu-mask-only", {SLIDES}),
+    mutant("max: every tied maximum", _ARGMAX_LOOP, _MASK_LOOP.format(share="mask"), {MAX_TIES},
+           "ex08-max-every-tie", {MAX_TIES}),
+    mutant("max: tie split", _ARGMAX_LOOP, _MASK_LOOP.format(share="mask / mask.sum(axis=(2, 3), keepdims=True)"),
+           {MAX_TIES}, "ex08-max-split-tie", {MAX_TIES}),
+    mutant("max: last tied maximum", "first = np.argmax(window, axis=2)",
+           "first = size * size - 1 - np.argmax(window[:, :, ::-1], axis=2)", {MAX_TIES}, "ex08-max-last-tie",
+           {MAX_TIES}),
+    mutant("max: overlapping windows overwrite", "+= dout[a, b, i, j]", "= dout[a, b, i, j]", {MAX_OVERLAP},
+           "ex08-max-overwrite", {MAX_OVERLAP}),
+    mutant("max: window slice assigned", _ARGMAX_LOOP, _MASK_LOOP.format(share=_FIRST_ONLY).replace("] +=", "] ="),
+           {MAX_OVERLAP}, "ex08-max-overwrite-window", {MAX_OVERLAP}),
+    mutant("max: stride ignored", "stride = size if stride is None else stride\n    n, c",
+           "stride = size\n    n, c", {MAX_OVERLAP, MAX_RANDOM}),
+    mutant("max: window offset without stride", "h0, w0 = i * stride, j * stride\n            window",
+           "h0, w0 = i, j\n            window", {SLIDES, MAX_RANDOM}),
+    mutant("avg: not divided by the window size", "/ (size * size)", "", {SLIDES, AVG_RANDOM, AVG_OVERLAP},
+           "ex08-avg-not-divided", {SLIDES}),
+    mutant("avg: divided by size", "/ (size * size)", "/ size", {SLIDES, AVG_RANDOM, AVG_OVERLAP},
+           "ex08-avg-divided-by-size", {SLIDES}),
+    mutant("avg: overlapping windows overwrite", "w0:w0 + size] += dout", "w0:w0 + size] = dout", {AVG_OVERLAP},
+           "ex08-avg-overwrite", {AVG_OVERLAP}),
+    mutant("avg: stride None means 1", "stride = size if stride is None else stride\n    h_out",
+           "stride = 1 if stride is None else stride\n    h_out", {SLIDES, AVG_RANDOM}),
+    mutant("modifies x", "    return dout * (x > 0)", "    x[...] = 0\n    return dout * (x > 0)", {INPUTS}),
 ]
 
-@pytest.mark.parametrize("name,old,new,must_fail", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_mutant, name, old, new, must_fail):
-    assert_loses_points(grade_mutant(name), must_fail, name)
 
-
-# (misconception id, mutant name from MUTANTS, the check that must name it)
-MISCONCEPTION_MUTANTS = [
-    ("ex08-relu-dout-mask", "relu mask from dout", SLIDES),
-    ("ex08-relu-identity", "relu passes everything", SLIDES),
-    ("ex08-relu-at-zero", "relu gradient at zero", RELU),
-    ("ex08-relu-times-relu", "relu times relu(x)", SLIDES),
-    ("ex08-relu-mask-only", "relu mask only", SLIDES),
-    ("ex08-max-every-tie", "max: every tied maximum", MAX_TIES),
-    ("ex08-max-split-tie", "max: tie split", MAX_TIES),
-    ("ex08-max-last-tie", "max: last tied maximum", MAX_TIES),
-    ("ex08-max-overwrite", "max: overlapping windows overwrite", MAX_OVERLAP),
-    ("ex08-max-overwrite-window", "max: window slice assigned", MAX_OVERLAP),
-    ("ex08-avg-not-divided", "avg: not divided by the window size", SLIDES),
-    ("ex08-avg-divided-by-size", "avg: divided by size", SLIDES),
-    ("ex08-avg-overwrite", "avg: overlapping windows overwrite", AVG_OVERLAP),
-]
+@mutant_params(MUTANTS)
+def test_mutant_loses_points_on_the_right_check(graded, m):
+    check_mutant(graded, N, m)
 
 
 def test_every_ex08_misconception_has_a_mutant():
-    assert set(misconception_ids(N)) == {m[0] for m in MISCONCEPTION_MUTANTS}
-
-
-@pytest.mark.parametrize("ident,mutant,check", MISCONCEPTION_MUTANTS, ids=[m[0] for m in MISCONCEPTION_MUTANTS])
-def test_misconception_mutant_gets_its_own_message(grade_mutant, ident, mutant, check):
-    assert_misconception(grade_mutant(mutant), ident, {check})
+    assert set(misconception_ids(N)) == {m.mistake for m in MUTANTS if m.mistake}
 
 
 # -- acceptable variations score full marks -----------------------------------------------------------------------

@@ -1,13 +1,17 @@
-"""Exercise 9: the reference passes, the stub is 'not implemented', the ground truth is torch.optim.SGD and autograd,
-realistic wrong versions lose the right points and the named misconceptions are recognised."""
+"""Exercise 9: the ground truth is torch.optim.SGD and autograd, pinned answers agree with it, realistic wrong
+versions lose the right points, each named mistake is shown for the mutant that makes it (and for no other), and
+acceptable variations score full marks."""
+import inspect
+
 import numpy as np
 import pytest
 
-from conftest import (assert_full_marks, assert_loses_points, assert_misconception, failed_checks, misconception_ids,
-                     mutate, solution_source)
-from grader import misconceptions
-from grader.checks import ex09
-from grader.harness_ex09 import FUNCTIONS, ScalarFunction
+from conftest import (EXERCISES, assert_full_marks, check_mutant, failed_checks, load_module, misconception_ids,
+                      mutant, mutant_params, mutate, solution_source)
+from grader.checking.student import CallRecord
+from grader.course.ex09_sgd import checks as ex09
+from grader.course.ex09_sgd.driver import FUNCTIONS, ScalarFunction
+from grader.course.ex09_sgd.mistakes import MISTAKES
 
 N = 9
 
@@ -54,18 +58,24 @@ def test_functional_truth_equals_the_optimizer_class(seed):
 
 
 def test_pinned_worked_examples_agree_with_torch():
-    for label, kwargs, answer in ex09.SGD_EXAMPLES:
+    for label, fn, kwargs, answer in ex09.SGD_EXAMPLES:
+        assert fn == "sgd_step"
         np.testing.assert_allclose(_torch_optim_sgd(kwargs["w"], [kwargs["grad"]], kwargs["lr"], 0.0)[0][0], answer,
                                    rtol=1e-15, err_msg=label)
-    ex = ex09.MOMENTUM_EXAMPLE
-    steps = _torch_optim_sgd(ex["w"], ex["grads"], ex["lr"], ex["momentum"])
-    for (w, v), (w_answer, v_answer) in zip(steps, ex09.MOMENTUM_ANSWERS):
-        np.testing.assert_allclose(w, w_answer, rtol=1e-14)
-        np.testing.assert_allclose(v, v_answer, rtol=1e-14)
+    for label, fn, kwargs, answer in ex09.MOMENTUM_EXAMPLES:
+        assert fn == "sgd_momentum_step" and len(answer) == len(kwargs["grads"])
+        steps = _torch_optim_sgd(kwargs["w"], kwargs["grads"], kwargs["lr"], kwargs["momentum"])
+        for (w, v), (w_answer, v_answer) in zip(steps, answer):
+            np.testing.assert_allclose(w, w_answer, rtol=1e-14, err_msg=label)
+            np.testing.assert_allclose(v, v_answer, rtol=1e-14, err_msg=label)
     # the numerical-gradient examples: 2x exactly; 3x**2 + h**2 (the central difference of x**3) = autograd + h**2
-    for label, name, params, x, h, answer in ex09.GRADIENT_EXAMPLES:
+    for label, fn, kwargs, answer in ex09.GRADIENT_EXAMPLES:
+        assert fn == "numerical_gradient"
+        name, params, x, h = kwargs["name"], kwargs["params"], kwargs["x"], kwargs["h"]
         expected = ex09.autograd_gradient(name, params, x) + (h * h if name == "sum of cubes" else 0.0)
         np.testing.assert_allclose(expected, answer, rtol=1e-15, err_msg=label)
+        f = ScalarFunction(name, params, shape=x.shape)
+        np.testing.assert_allclose(MISTAKES.right[fn](f, x, h), answer, rtol=1e-9, err_msg=label)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -109,45 +119,57 @@ _FORWARD_BODY = """        f_zero = f(x)
         grad[i] = (f_plus - f_zero) / h
 """
 
-# (name, old snippet of the reference, replacement, checks that must fail)
+# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it)
 MUTANTS = [
-    ("sgd: gradient ascent", "return w - lr * grad", "return w + lr * grad", {WORKED, SGD}),
-    ("sgd: learning rate left out", "return w - lr * grad", "return w - grad", {WORKED, SGD}),
-    ("sgd: updates w in place", "    return w - lr * grad", "    w -= lr * grad\n    return w", {INPUTS}),
-    ("momentum: w stepped with the old velocity", _MOMENTUM_BODY,
-     "    w_new = w - lr * velocity\n    velocity_new = momentum * velocity + grad\n", {WORKED, MOMENTUM}),
-    ("momentum: lr inside the velocity", _MOMENTUM_BODY,
-     "    velocity_new = momentum * velocity + lr * grad\n    w_new = w - velocity_new\n", {WORKED, MOMENTUM}),
-    ("momentum: CS231n convention", _MOMENTUM_BODY,
-     "    velocity_new = momentum * velocity - lr * grad\n    w_new = w + velocity_new\n", {WORKED, MOMENTUM}),
-    ("momentum: exponential average", "    velocity_new = momentum * velocity + grad",
-     "    velocity_new = momentum * velocity + (1 - momentum) * grad",
-     {WORKED, MOMENTUM}),
-    ("momentum: gradient ascent", "    w_new = w - lr * velocity_new", "    w_new = w + lr * velocity_new",
-     {WORKED, MOMENTUM}),
-    ("momentum: argument ignored", "    velocity_new = momentum * velocity + grad",
-     "    velocity_new = 0.9 * velocity + grad",
-     {MOMENTUM}),
-    ("momentum: returns (velocity, w)", "return w_new, velocity_new", "return velocity_new, w_new",
-     {WORKED, MOMENTUM}),
-    ("momentum: returns only w", "return w_new, velocity_new", "return w_new", {WORKED, MOMENTUM}),
-    ("momentum: velocity updated in place", "    velocity_new = momentum * velocity + grad\n",
-     "    velocity *= momentum\n    velocity += grad\n    velocity_new = velocity\n", {INPUTS}),
-    ("gradient: forward difference", _CENTRAL_BODY, _FORWARD_BODY, {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
-    ("gradient: divided by h", "/ (2 * h)", "/ h", {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
-    ("gradient: x never restored", "        x[i] = old\n        grad[i]", "        grad[i]", {RESTORES, AUTOGRAD}),
-    ("gradient: h ignored", "    grad = np.zeros(np.shape(x), dtype=np.float64)\n",
-     "    h = 1e-5\n    grad = np.zeros(np.shape(x), dtype=np.float64)\n", {WORKED, USES_H}),
-    ("gradient: returns a list", "    return grad\n", "    return grad.tolist()\n",
-     {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
-    ("gradient: f called on the flattened x", "        f_plus = f(x)\n", "        f_plus = f(x.ravel())\n",
-     {AUTOGRAD, QUADRATIC, USES_H}),
+    mutant("sgd: gradient ascent", "return w - lr * grad", "return w + lr * grad", {WORKED, SGD}, "ex09-sgd-ascent",
+           {WORKED}),
+    mutant("sgd: learning rate left out", "return w - lr * grad", "return w - grad", {WORKED, SGD}, "ex09-sgd-no-lr",
+           {WORKED}),
+    mutant("sgd: updates w in place", "    return w - lr * grad", "    w -= lr * grad\n    return w", {INPUTS}),
+    mutant("momentum: w stepped with the old velocity", _MOMENTUM_BODY,
+           "    w_new = w - lr * velocity\n    velocity_new = momentum * velocity + grad\n", {WORKED, MOMENTUM},
+           "ex09-momentum-old-velocity", {WORKED}),
+    mutant("momentum: lr inside the velocity", _MOMENTUM_BODY,
+           "    velocity_new = momentum * velocity + lr * grad\n    w_new = w - velocity_new\n", {WORKED, MOMENTUM},
+           "ex09-momentum-lr-in-velocity", {WORKED}),
+    mutant("momentum: CS231n convention", _MOMENTUM_BODY,
+           "    velocity_new = momentum * velocity - lr * grad\n    w_new = w + velocity_new\n", {WORKED, MOMENTUM},
+           "ex09-momentum-step-in-velocity", {WORKED}),
+    mutant("momentum: exponential average", "    velocity_new = momentum * velocity + grad",
+           "    velocity_new = momentum * velocity + (1 - momentum) * grad", {WORKED, MOMENTUM}, "ex09-momentum-ema",
+           {WORKED}),
+    mutant("momentum: gradient ascent", "    w_new = w - lr * velocity_new", "    w_new = w + lr * velocity_new",
+           {WORKED, MOMENTUM}, "ex09-momentum-ascent", {WORKED}),
+    mutant("momentum: argument ignored", "    velocity_new = momentum * velocity + grad",
+           "    velocity_new = 0.9 * velocity + grad", {MOMENTUM}),
+    mutant("momentum: returns (velocity, w)", "return w_new, velocity_new", "return velocity_new, w_new",
+           {WORKED, MOMENTUM}),
+    mutant("momentum: returns only w", "return w_new, velocity_new", "return w_new", {WORKED, MOMENTUM}),
+    mutant("momentum: velocity updated in place", "    velocity_new = momentum * velocity + grad\n",
+           "    velocity *= momentum\n    velocity += grad\n    velocity_new = velocity\n", {INPUTS}),
+    # the forward difference is named on every failing gradient check, not only on the worked examples
+    mutant("gradient: forward difference", _CENTRAL_BODY, _FORWARD_BODY, {WORKED, AUTOGRAD, QUADRATIC, USES_H},
+           "ex09-gradient-forward-difference", {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
+    mutant("gradient: divided by h", "/ (2 * h)", "/ h", {WORKED, AUTOGRAD, QUADRATIC, USES_H}, "ex09-gradient-over-h",
+           {WORKED}),
+    mutant("gradient: x never restored", "        x[i] = old\n        grad[i]", "        grad[i]",
+           {RESTORES, AUTOGRAD}),
+    mutant("gradient: h ignored", "    grad = np.zeros(np.shape(x), dtype=np.float64)\n",
+           "    h = 1e-5\n    grad = np.zeros(np.shape(x), dtype=np.float64)\n", {WORKED, USES_H}),
+    mutant("gradient: returns a list", "    return grad\n", "    return grad.tolist()\n",
+           {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
+    mutant("gradient: f called on the flattened x", "        f_plus = f(x)\n", "        f_plus = f(x.ravel())\n",
+           {AUTOGRAD, QUADRATIC, USES_H}),
 ]
 
 
-@pytest.mark.parametrize("name,old,new,must_fail", MUTANTS, ids=[m[0] for m in MUTANTS])
-def test_mutant_loses_points_on_the_right_property(grade_mutant, name, old, new, must_fail):
-    assert_loses_points(grade_mutant(name), must_fail, name)
+@mutant_params(MUTANTS)
+def test_mutant_loses_points_on_the_right_check(graded, m):
+    check_mutant(graded, N, m)
+
+
+def test_every_ex09_misconception_has_a_mutant():
+    assert set(misconception_ids(N)) == {m.mistake for m in MUTANTS if m.mistake}
 
 
 def test_f_called_with_another_shape_is_explained(grade_mutant):
@@ -162,34 +184,31 @@ def test_numerical_gradient_failure_shows_the_function(grade_mutant):
     assert "<function f(x) = " in check.details[0], check.details[0]
 
 
-# (misconception id, mutant name from MUTANTS, the check that must name it)
-MISCONCEPTION_MUTANTS = [
-    ("ex09-sgd-ascent", "sgd: gradient ascent", WORKED),
-    ("ex09-sgd-no-lr", "sgd: learning rate left out", WORKED),
-    ("ex09-momentum-old-velocity", "momentum: w stepped with the old velocity", WORKED),
-    ("ex09-momentum-lr-in-velocity", "momentum: lr inside the velocity", WORKED),
-    ("ex09-momentum-step-in-velocity", "momentum: CS231n convention", WORKED),
-    ("ex09-momentum-ema", "momentum: exponential average", WORKED),
-    ("ex09-momentum-ascent", "momentum: gradient ascent", WORKED),
-    ("ex09-gradient-forward-difference", "gradient: forward difference", WORKED),
-    ("ex09-gradient-over-h", "gradient: divided by h", WORKED),
-]
+# -- the named mistakes ---------------------------------------------------------------------------------------------
+def test_right_answers_have_the_stub_signatures():
+    """MISTAKES.right binds a failing call's arguments: it must take exactly the student function's parameters."""
+    stub = load_module(N, EXERCISES)
+    for fn, right in MISTAKES.right.items():
+        assert list(inspect.signature(right).parameters.values()) == \
+            list(inspect.signature(getattr(stub, fn)).parameters.values()), fn
 
 
-def test_every_ex09_misconception_has_a_mutant():
-    assert set(misconception_ids(N)) == {m[0] for m in MISCONCEPTION_MUTANTS}
-
-
-@pytest.mark.parametrize("ident,mutant,check", MISCONCEPTION_MUTANTS, ids=[m[0] for m in MISCONCEPTION_MUTANTS])
-def test_misconception_mutant_gets_its_own_message(grade_mutant, ident, mutant, check):
-    assert_misconception(grade_mutant(mutant), ident, {check})
-
-
-def test_forward_difference_is_named_in_every_failing_gradient_check(grade_mutant):
-    failed = failed_checks(grade_mutant("gradient: forward difference"))
-    message = misconceptions.by_id("ex09-gradient-forward-difference").message
-    for name in (AUTOGRAD, QUADRATIC, USES_H):
-        assert failed[name].misconception == message, (name, failed[name].misconception)
+@pytest.mark.parametrize("fn,kwargs", [
+    ("sgd_step", dict(w=np.array([1.0, -2.0]), grad=np.array([0.5, 3.0]), lr=0.1)),
+    ("sgd_momentum_step", dict(w=np.array([1.0, -2.0]), grad=np.array([0.5, 3.0]), velocity=np.array([1.0, 2.0]),
+                               lr=0.1)),
+    ("sgd_momentum_step", dict(w=np.array([[1.0]]), grad=np.array([[2.0]]), velocity=np.array([[-1.0]]), lr=0.5,
+                               momentum=0.5)),
+    ("numerical_gradient", dict(f=ScalarFunction("sum of sin", {}, shape=(3,)), x=np.array([0.1, 1.0, -2.0]))),
+    ("numerical_gradient", dict(f=ScalarFunction("sum of cubes", {}, shape=(2,)), x=np.array([1.0, 2.0]), h=0.1)),
+])
+def test_each_entry_names_its_own_answer_and_the_right_answer_names_nothing(fn, kwargs):
+    arguments = MISTAKES.bind(fn, (), kwargs)
+    assert MISTAKES.diagnose(CallRecord(fn, (), kwargs, MISTAKES.right[fn](**arguments))) is None
+    entries = [entry for entry in MISTAKES.entries if entry.function == fn]
+    assert entries
+    for entry in entries:
+        assert MISTAKES.diagnose(CallRecord(fn, (), kwargs, entry.wrong(**arguments))) == entry.message, entry.id
 
 
 # -- acceptable variations score full marks -----------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 Starting a sandboxed student process costs a torch import (seconds on a busy 2-core machine), so:
 * real sandboxed gradings (grade_exercise) cover the reference (15 epochs on the digits, once, module-scoped),
-  the stub, a train()-only stub, the endless loops (the harness's alarm, and the sandbox's hard timeout), MNIST
+  the stub, a train()-only stub, the endless loops (the driver's alarm, and the sandbox's hard timeout), MNIST
   files and a bad data folder;
-* the MUTANTS table runs the same checks on the same harness IN THIS PROCESS (``judge``: a stand-in for the
-  sandbox box that calls grader/harness_train.py directly and passes everything through the wire protocol), with
-  FAST options (3 epochs on 600 images; see grader/checks/ex10.py) unless the fault needs the accuracy bar.
+* the MUTANTS table runs the same checks on the same driver IN THIS PROCESS (``judge``: a stand-in for the
+  sandbox box that calls the exercise's driver.py directly and passes everything through the wire protocol), with
+  FAST options (3 epochs on 600 images; see grader/course/ex10_train/checks.py) unless the fault needs the bar.
 """
 from __future__ import annotations
 
@@ -23,15 +23,18 @@ import numpy as np
 import pytest
 
 from conftest import assert_full_marks, assert_not_implemented, failed_checks, mutate, solution_source, stub_source
-from grader import catalog, data, harness_train, protocol
-from grader.checks import ex10
+from grader import course
+from grader.checking.student import CheckFailed, Student
+from grader.course.ex10_train import checks as ex10
+from grader.course.ex10_train import data
+from grader.course.ex10_train import driver
 from grader.grading import _run_check, grade_exercise
-from grader.properties import CheckFailed, Student
 from grader.results import CheckResult
-from grader.sandbox import LoadResult
+from grader.sandbox import protocol
+from grader.sandbox.client import LoadResult
 
 N = 10
-EX = catalog.get(N)
+EX = course.get(N)
 NAMES = {c.run: c.name for c in EX.checks}
 SHAPE, LOSS, ACC, DEVICE, TIME = (NAMES[k] for k in ("model_output_shape", "loss_goes_down", "accuracy",
                                                       "on_device", "inside_budget"))
@@ -40,7 +43,7 @@ FAST = {"epochs": 3, "subset": 600}
 
 @pytest.fixture(autouse=True)
 def _restore_torch_state():
-    """The in-process harness sets torch's threads and deterministic mode; give them back after each test."""
+    """The in-process driver sets torch's threads and deterministic mode; give them back after each test."""
     import torch
 
     threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
@@ -109,7 +112,7 @@ def _wire(value):
 
 
 class InProcessBox:
-    """Stands in for the Sandbox: runs grader/harness_train.py on the source's module in this process."""
+    """Stands in for the Sandbox: runs the exercise's driver.py on the source's module in this process."""
 
     def __init__(self, source: str):
         self.module = _module(source)
@@ -118,15 +121,15 @@ class InProcessBox:
     def load(self):
         return LoadResult(True, tuple(f for f in EX.functions if callable(getattr(self.module, f, None))))
 
-    def harness(self, target: str, *args, timeout=None, **kwargs):
+    def run_driver(self, target: str, *args, timeout=None, **kwargs):
         mod_name, _, fn_name = target.partition(":")
         fn = getattr(importlib.import_module(mod_name), fn_name)
         return _wire(fn(self.module, *_wire(list(args)), **_wire(kwargs)))
 
 
 def judge(source: str, **options) -> types.SimpleNamespace:
-    """Run exercise 10's checks, in catalog order, on ``source`` through InProcessBox."""
-    student = Student(InProcessBox(source), N, options=options)
+    """Run exercise 10's checks, in the entry's order, on ``source`` through InProcessBox."""
+    student = Student(InProcessBox(source), N, options=options, driver=EX.driver_module)
     checks: list[CheckResult] = [_run_check(EX, check, student) for check in EX.checks]
     return types.SimpleNamespace(checks=checks, score=sum(c.points for c in checks), max_score=EX.points,
                                  status="passed" if all(c.passed for c in checks) else "failed", info=student.info)
@@ -212,11 +215,12 @@ def _fake_student(device: str, run: dict) -> Student:
             "train_seconds": 1.0, "timed_out": False, "device_name": None,
             "predictions": ds.test_y.copy(), "budget": 60.0}
     base.update(run)
-    student.__dict__["_ex10"] = {
-        "plan": {"dataset": ds, "device": device, "device_why": "test", "epochs": 2, "budget": 60.0, "grace": 5.0,
-                 "bar": 0.95, "train_x": ds.train_x, "train_y": ds.train_y},
-        "probe": {"errors": {}, "output_shape": (3, 10), "output_type": "a tensor"},
-        "run": base}
+    for key, value in {
+            "plan": {"dataset": ds, "device": device, "device_why": "test", "epochs": 2, "budget": 60.0,
+                     "grace": 5.0, "bar": 0.95, "train_x": ds.train_x, "train_y": ds.train_y},
+            "probe": {"errors": {}, "output_shape": (3, 10), "output_type": "a tensor"},
+            "run": base}.items():
+        student.memo(key, lambda value=value: value)   # what the checks of one grading share, computed already
     return student
 
 
@@ -267,7 +271,7 @@ def _good_result(n_test: int) -> dict:
     ("output_shape", [3.0, 10]),
 ])
 def test_tampered_results_are_rejected(key, value):
-    plan = _fake_student("cpu", {})._ex10["plan"]
+    plan = ex10._plan(_fake_student("cpu", {}))
     result = _good_result(359)
     result[key] = value
     with pytest.raises(CheckFailed, match="malformed"):
@@ -275,37 +279,37 @@ def test_tampered_results_are_rejected(key, value):
     ex10._valid_run(_good_result(359), dict(plan))  # and the untampered one is fine
 
 
-# -- the harness, run in this process on the reference (fast, no sandbox) ---------------------------------------
+# -- the driver, run in this process on the reference (fast, no sandbox) ---------------------------------------
 def _small():
     ds = data.digits()
     idx = data.stratified_subset(ds.train_y, 300, 0)
     return ds.train_x[idx], ds.train_y[idx], ds.test_x[:50]
 
 
-def test_harness_reports_build_errors_separately_from_train_errors():
+def test_driver_reports_build_errors_separately_from_train_errors():
     x, y, t = _small()
     broken_build = _module(REF.replace("    channels, height, width = input_shape", "    raise KeyError('oops')"))
-    out = harness_train.run(broken_build, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1)
+    out = driver.run(broken_build, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1)
     assert out["errors"]["build"]["type"] == "KeyError" and "train" not in out["errors"]
     broken_train = _module(REF.replace("    device = torch.device(device)", "    raise KeyError('oops')"))
-    out = harness_train.run(broken_train, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1)
+    out = driver.run(broken_train, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1)
     assert "build" not in out["errors"] and out["errors"]["train"]["type"] == "KeyError"
     assert out["output_shape"] == [3, 10] and out["loss_before"] > 2.0
 
 
-def test_harness_stops_an_endless_train_at_the_budget_and_keeps_the_shape():
+def test_driver_stops_an_endless_train_at_the_budget_and_keeps_the_shape():
     x, y, t = _small()
     endless = _module(REF.replace("    for _ in range(epochs):", "    while True:"))
-    out = harness_train.run(endless, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1, time_budget=0.5)
+    out = driver.run(endless, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=1, time_budget=0.5)
     assert out["timed_out"] and out["output_shape"] == [3, 10] and out["predictions"] is None
     assert 0.4 < out["train_seconds"] < 5
 
 
-def test_harness_is_deterministic_and_returns_plain_data():
+def test_driver_is_deterministic_and_returns_plain_data():
     x, y, t = _small()
     module = _module(REF)
-    a = harness_train.run(module, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=2, seed=3)
-    b = harness_train.run(module, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=2, seed=3)
+    a = driver.run(module, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=2, seed=3)
+    b = driver.run(module, x, y, t, scale=16.0, num_classes=10, device="cpu", epochs=2, seed=3)
     assert a["losses"] == b["losses"] and np.array_equal(a["predictions"], b["predictions"])
     assert isinstance(a["predictions"], np.ndarray) and a["predictions"].dtype == np.int64
     assert a["predictions"].shape == (50,) and a["loss_after"] < a["loss_before"]
@@ -314,7 +318,7 @@ def test_harness_is_deterministic_and_returns_plain_data():
 
 def test_probe_returns_the_output_shape():
     ds = data.digits()
-    out = harness_train.probe(_module(REF), ds.train_x[:3], scale=16.0, num_classes=10)
+    out = driver.probe(_module(REF), ds.train_x[:3], scale=16.0, num_classes=10)
     assert out == {"output_shape": [3, 10], "output_type": "a tensor of dtype float32", "errors": {}, "batch": 3}
 
 

@@ -53,7 +53,8 @@ def test_the_zip_ships_the_grader_without_solutions(autograder_zip):
         names = zf.namelist()
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
         config = json.loads(zf.read("gradescope.json"))
-    assert {"setup.sh", "run_autograder", "grader/__init__.py", "grader/worker.py", "pyproject.toml"} <= set(names)
+    assert {"setup.sh", "run_autograder", "grader/__init__.py", "grader/sandbox/student_process.py",
+            "pyproject.toml"} <= set(names)
     assert not any(n.startswith(("solutions", "tests")) or "/solutions/" in n for n in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
     assert config["exercises"] == [1]

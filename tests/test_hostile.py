@@ -61,7 +61,7 @@ def _sandbox_processes() -> list[int]:
 
 @pytest.fixture(scope="module")
 def hostile_batch():
-    from grader.batch import run_batch
+    from grader.classroom.batch import run_batch
 
     token = uuid.uuid4().hex[:12]
     base = Path(tempfile.mkdtemp(prefix="grade-hostile-"))

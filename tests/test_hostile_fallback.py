@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from conftest import solution_source
-from grader.batch import run_batch
+from grader.classroom.batch import run_batch
 
 SNEAKY = '''import numpy as np
 def conv2d(image, kernel, stride=1, padding=0):

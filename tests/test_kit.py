@@ -10,16 +10,16 @@ import sys
 from click.testing import CliRunner
 
 from conftest import ROOT, SOLUTIONS
-from grader import catalog
+from grader import course
 from grader.cli import cli
 
 GRADE_IN_KIT = r"""
 import json, sys
 import grader
-from grader import catalog
+from grader import course
 from grader.grading import grade_exercise
 numbers = [int(n) for n in sys.argv[1].split(",") if n]
-results = {n: grade_exercise(catalog.get(n), "exercises").to_dict() for n in numbers}
+results = {n: grade_exercise(course.get(n), "exercises").to_dict() for n in numbers}
 try:
     import solutions  # noqa: F401
     importable = True
@@ -33,7 +33,7 @@ print(json.dumps({"grader": grader.__file__, "results": results, "solutions_impo
 
 def _gradable():
     """Exercises with checks and a reference solution, short enough for a unit test (not the training one)."""
-    return [ex for ex in catalog.EXERCISES
+    return [ex for ex in course.EXERCISES
             if ex.checks and (SOLUTIONS / ex.file).is_file() and ex.time_budget <= 60 and ex.limits.memory_mb]
 
 

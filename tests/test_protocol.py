@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import (arrays, boolean_dtypes, complex_number_dtype
 NUMERIC = st.one_of(boolean_dtypes(), integer_dtypes(), unsigned_integer_dtypes(), floating_dtypes(),
                     complex_number_dtypes())
 
-from grader import protocol
+from grader.sandbox import protocol
 
 
 def roundtrip(value):

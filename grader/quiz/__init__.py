@@ -8,7 +8,7 @@ The pieces (each small, each importable on its own; only :mod:`grader.quiz.cli` 
 - :mod:`grader.quiz.answers` -- lenient parsing of written answers and comparison with the key;
 - :mod:`grader.quiz.render` -- printable HTML (one page per student) and Markdown, quizzes and answer keys;
 - :mod:`grader.quiz.tables` -- reading rosters and answer sheets (CSV exports of forms and LMSs);
-- :mod:`grader.quiz.make` and :mod:`grader.quiz.grading` -- `grade quiz make` and `grade quiz grade`;
+- :mod:`grader.quiz.make` and :mod:`grader.quiz.scoring` -- `grade quiz make` and `grade quiz grade`;
 - :mod:`grader.quiz.take` -- `grade quiz take`, the same questions in the terminal.
 
 Everything is computed with numpy and exact integer arithmetic where possible; nothing here imports torch or the

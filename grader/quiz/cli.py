@@ -114,7 +114,7 @@ def grade_cmd(answers, out, quiz_dir, secret, id_column, strict, force):
     answer scores 0 and is listed (row and question) on stderr; unknown students, repeated students and missing
     question columns stop with an error naming the row. Writes OUT/scores.csv and OUT/feedback/<id>.md.
     """
-    from grader.quiz.grading import grade_class
+    from grader.quiz.scoring import grade_class
 
     result = _run(grade_class, answers, out, quiz=quiz_dir, secret=secret, force=force, id_column=id_column,
                   strict=strict)
@@ -153,7 +153,7 @@ def take_cmd(seed, student_id, questions, kinds, quiz_dir, secret):
     from grader.quiz.generators import build_quiz, plan
 
     if quiz_dir is not None:
-        from grader.quiz.grading import load_meta
+        from grader.quiz.scoring import load_meta
         from grader.quiz.variants import resolve_secret
 
         meta = _run(load_meta, quiz_dir)

@@ -1,0 +1,145 @@
+"""Running a property: hypothesis-generated cases, derandomized, and the shrunk counterexample.
+
+``for_all`` runs hypothesis in this (grader) process with a fixed seed, no example database and no dependence on
+the files around it, so the same submission meets the same inputs on every run and machine. On failure the message
+carries the shrunk input as a call and the named mistake its answer matches, if any. ``run_once`` gives a fixed
+check (pinned examples, invalid arguments) the same failure format.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "cnn-grader-hypothesis"))
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis.errors import HypothesisException  # noqa: E402
+
+from grader.checking.expect import expect_array, format_call, prefixed  # noqa: E402
+from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
+
+try:  # hypothesis mixes in constants from "local" source files; that would make inputs depend on the install
+    from hypothesis.internal.conjecture import providers as _providers
+
+    _EMPTY_CONSTANTS = _providers._local_constants
+    _providers._get_local_constants = lambda: _EMPTY_CONSTANTS
+except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
+    pass
+
+DEFAULT_EXAMPLES = 40
+SHRINK_CALLS = 250       # shrinking stops after this many further calls: deterministic, unlike a clock
+SHRINK_SECONDS = 20.0    # ...and, as a safety net for very slow code, after this long
+
+
+class _StopShrinking(BaseException):
+    pass
+
+
+# -- running properties -----------------------------------------------------------------------------------------
+def _settings(examples: int):
+    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
+                    phases=(Phase.explicit, Phase.generate, Phase.shrink))
+
+
+def for_all(body, strategy, *, student: Student | None = None, examples: int = DEFAULT_EXAMPLES) -> None:
+    """Run ``body(case)`` on hypothesis-generated cases; on failure raise CheckFailed for the shrunk case.
+
+    ``student`` (optional) lets the message name the student call that went wrong and look it up in the
+    exercise's named mistakes.
+    """
+    state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0}
+
+    @_settings(examples)
+    @given(strategy)
+    def run(case):
+        if state["fail"] is not None:
+            state["shrink_calls"] += 1
+            if state["shrink_deadline"] is None:
+                state["shrink_deadline"] = time.monotonic() + SHRINK_SECONDS
+            elif time.monotonic() > state["shrink_deadline"] or state["shrink_calls"] > SHRINK_CALLS:
+                raise _StopShrinking()
+        try:
+            body(case)
+        except CheckFailed as failure:
+            call = student.last_call if student is not None else None
+            state["fail"] = (failure, call)
+            raise
+
+    try:
+        run()
+    except (CheckFailed, _StopShrinking):
+        failure, call = state["fail"]
+        raise _with_call(failure, call, student, "smallest failing input") from None
+    except Abort as abort:
+        call = student.last_call if student is not None else None
+        raise _with_call(abort.failure, call, None, "the input it was given") from None
+    except HypothesisException as exc:  # our strategies are wrong, not the student
+        raise RuntimeError(f"internal error in the property: {exc}") from exc
+
+
+def for_all_against(student: Student, fn: str, truth, strategy, *, examples: int = DEFAULT_EXAMPLES,
+                    expect=expect_array, **expect_kwargs) -> None:
+    """The common property: for every generated ``case``, ``expect(student's fn(**case), truth(**case))``."""
+    def body(case):
+        expect(student.call(fn, **case), truth(**case), **expect_kwargs)
+    for_all(body, strategy, student=student, examples=examples)
+
+
+def run_once(body, student: Student | None = None) -> None:
+    """Run a fixed (non-generated) check, e.g. the slides' pinned examples, with the same failure format."""
+    try:
+        body()
+    except CheckFailed as failure:
+        raise _with_call(failure, student.last_call if student else None, student) from None
+    except Abort as abort:
+        raise _with_call(abort.failure, student.last_call if student else None, None) from None
+
+
+def _with_call(failure: CheckFailed, call, student: Student | None, label: str = "failing input") -> CheckFailed:
+    if call is not None and not failure.not_implemented:
+        failure.details.insert(0, f"{label}:\n" + format_call(call.fn, call.args, call.kwargs))
+    if student is not None and call is not None and failure.misconception is None:
+        failure.misconception = student.diagnose(call)
+    return failure
+
+
+# -- an exercise's right answers ----------------------------------------------------------------------------------
+class Reference:
+    """An exercise's right answers, function by function, and how a student's answer is compared with them.
+
+    ``truth[fn](**kwargs)`` computes the right answer (torch, in this process); ``expect`` compares (default
+    :func:`expect_array`; a dict gives one per function). ``what`` names the answer in messages (default: "the
+    result"). The three properties every exercise writes::
+
+        REFERENCE.for_all(student, "conv2d", cases(), examples=50)     # generated cases against the truth
+        REFERENCE.pinned(student, SLIDE_EXAMPLES)                      # (label, fn, kwargs, answer) rows
+        REFERENCE.expect(fn, got, expected)                            # one comparison
+    """
+
+    def __init__(self, truth: dict, expect=expect_array, what=None):
+        self.truth = dict(truth)
+        self._expect = expect
+        self._what = what
+
+    def expect(self, fn: str, got, expected, **kwargs) -> None:
+        compare = self._expect[fn] if isinstance(self._expect, dict) else self._expect
+        what = self._what(fn) if callable(self._what) else self._what
+        if what is not None and "what" not in kwargs:
+            kwargs["what"] = what
+        compare(got, expected, **kwargs)
+
+    def for_all(self, student: Student, fn: str, strategy, *, examples: int = DEFAULT_EXAMPLES) -> None:
+        """For every generated ``case``: the student's ``fn(**case)`` must equal ``truth[fn](**case)``."""
+        def body(case):
+            self.expect(fn, student.call(fn, **case), self.truth[fn](**case))
+        for_all(body, strategy, student=student, examples=examples)
+
+    def pinned(self, student: Student, examples, prefix: str = "slide example") -> None:
+        """Each pinned ``(label, fn, kwargs, answer)``: the student's answer must equal the pinned one."""
+        def body():
+            for label, fn, kwargs, answer in examples:
+                with prefixed(f"{prefix} '{label}': "):
+                    self.expect(fn, student.call(fn, **kwargs), answer)
+        run_once(body, student)

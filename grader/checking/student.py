@@ -1,0 +1,129 @@
+"""What a check sees of a submission: the :class:`Student` handle, and the two ways a check ends early.
+
+A check function takes a Student and either returns (pass) or raises :class:`CheckFailed`. ``student.call`` runs one
+of the student's functions in the sandbox and returns its answer, turning every other outcome (an exception, a
+crash, a timeout) into a failure; it also records the call, so that a failure can show the input and name the
+mistake the answer matches (:mod:`grader.checking.mistakes`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from grader.sandbox.client import Sandbox, SandboxFailure, StudentRaised
+
+
+class CheckFailed(Exception):
+    """A property did not hold. ``summary`` is one line; ``details`` are extra lines (input, expected, got).
+
+    ``kind`` says what ended the call when it was not a wrong answer: "timeout", "crash", "raised", ... (None for a
+    wrong answer)."""
+
+    def __init__(self, summary: str, *details: str, misconception: str | None = None, kind: str | None = None):
+        super().__init__(summary)
+        self.summary = summary
+        self.details = list(details)
+        self.misconception = misconception
+        self.not_implemented = False
+        self.kind = kind
+
+
+class Abort(BaseException):
+    """Stop a property at once, without shrinking (not implemented, crash, timeout, budget)."""
+
+    def __init__(self, failure: CheckFailed):
+        self.failure = failure
+
+
+@dataclass
+class CallRecord:
+    """One call of a student function as a failure message shows it, and the answer it returned."""
+
+    fn: str
+    args: tuple
+    kwargs: dict
+    result: object = None
+
+
+@dataclass
+class Student:
+    """One grading of one submission: calls into its sandbox, plus what the checks of this grading share.
+
+    ``mistakes``: the exercise's named mistakes (diagnosis of wrong answers); ``driver``: the module of grader code
+    that runs inside the student process (``run_driver``); ``options``: grading options from the caller (e.g.
+    ``--data`` for exercise 10); ``info``: facts a check wants shown (device used, accuracy, ...).
+    """
+
+    box: Sandbox
+    exercise: int
+    deadline: float = float("inf")
+    info: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    mistakes: object = None
+    driver: str | None = None
+    last_call: CallRecord | None = field(default=None, init=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
+
+    def call(self, fn: str, *args, **kwargs):
+        """Call a student function; raises CheckFailed / aborts the property for anything but a return value."""
+        self.last_call = CallRecord(fn, args, {k: v for k, v in kwargs.items() if k != "return_args"})
+        answer = self._guarded(fn, lambda: self.box.call(fn, *args, **kwargs))
+        self.last_call.result = answer[0] if kwargs.get("return_args") else answer
+        return answer
+
+    def run_driver(self, function: str, *args, fn: str, shown_as: dict | None = None,
+                   timeout: float | None = None, **kwargs):
+        """Run ``function`` of the exercise's driver module inside the student process, with call()'s handling.
+
+        For student functions that need what cannot cross the process boundary (a Python function, a model): the
+        driver gets the student's module and plain data, calls the student, and returns plain data. ``fn`` is the
+        student function it exercises (named in messages); ``shown_as`` is that call's keyword arguments as failure
+        messages and the named mistakes should see them. Record the student's answer with :meth:`answered`.
+        """
+        self.last_call = None if shown_as is None else CallRecord(fn, (), dict(shown_as))
+        return self._guarded(fn, lambda: self.box.run_driver(f"{self.driver}:{function}", *args, timeout=timeout,
+                                                             **kwargs), rename=(function, f"{fn}()"))
+
+    def answered(self, result) -> None:
+        """The student's answer to the last driver call (shown and diagnosed when a check fails on it)."""
+        if self.last_call is not None:
+            self.last_call.result = result
+
+    def memo(self, key: str, compute):
+        """``compute()`` once per grading: a value several checks of this grading judge (one training run)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def diagnose(self, call: CallRecord | None) -> str | None:
+        """The named mistake that explains the answer of ``call``, if exactly one does."""
+        if call is None or self.mistakes is None:
+            return None
+        return self.mistakes.diagnose(call)
+
+    def _guarded(self, fn: str, run, rename: tuple[str, str] | None = None):
+        """Run one request to the student process, turning every outcome but a return value into a failure."""
+        if time.monotonic() > self.deadline:
+            raise Abort(CheckFailed("the exercise's time budget ran out before this check could finish",
+                                    kind="budget"))
+        if self.box.load().ok and fn not in self.box.load().functions:
+            raise Abort(CheckFailed(f"{self.box.file.name} has no function {fn}() (was it renamed or deleted?)",
+                                    kind="missing"))
+        try:
+            return run()
+        except StudentRaised as exc:
+            if exc.not_implemented:
+                failure = CheckFailed(f"{fn}() is not implemented yet", kind="not implemented")
+                failure.not_implemented = True
+                raise Abort(failure) from None
+            raise CheckFailed(f"{fn}() raised {exc.type_name}: {exc.message}", *traceback_lines(exc.info),
+                              kind="raised") from None
+        except SandboxFailure as exc:
+            message = str(exc).replace(*rename) if rename else str(exc)
+            raise Abort(CheckFailed(message, kind=exc.kind)) from None
+
+
+def traceback_lines(info: dict) -> list[str]:
+    """The last lines of the student's traceback (as the student process reported it), indented, for details."""
+    tb = str(info.get("traceback") or "").strip().splitlines()
+    return ["your code's traceback:", *("  " + line for line in tb[-6:])] if tb else []

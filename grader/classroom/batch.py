@@ -1,0 +1,455 @@
+"""`grade batch SUBMISSIONS --out DIR`: grade a whole class in parallel, safely, resumably.
+
+Runner only: discovery lives in :mod:`grader.classroom.submissions`, the results file and the exports in
+:mod:`grader.classroom.gradebook`, the student-facing Markdown in :mod:`grader.classroom.feedback`, the grading
+worker process in :mod:`grader.classroom.grading_worker`.
+
+How it runs:
+
+* the coordinator (this process) finds the submissions, copies each student's exercise files into a private
+  staging folder (``DIR/.work``, mode 0700), and keeps a queue of (student, exercise) jobs: only those whose row in
+  ``results.jsonl`` is missing or stale (different content hash or grader version) are graded;
+* N grading workers (``python -m grader.classroom.grading_worker SLOT``) each import torch, hypothesis and the
+  checks once and grade job after job with :func:`grader.grading.grade_exercise`, exactly as ``grade exercise N``
+  does, except that every student file runs in a child forked from the worker's
+  :class:`grader.sandbox.zygote.Zygote`: a private copy of the file in an empty workspace, and, as root, an
+  unprivileged uid per worker slot and a chroot into the workspace;
+* each finished exercise is appended to ``results.jsonl`` (fsync'ed) at once; a worker that hangs past the job's
+  deadline or dies is killed and replaced, and its job is retried once, then recorded as an error;
+* at the end (or on Ctrl-C / SIGTERM) grades.csv, feedback/ and the summary are regenerated from results.jsonl.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import __version__, course
+from grader.classroom.gradebook import (ResultsStore, content_hash, grades_csv, histogram_png, summarize,
+                                        text_histogram)
+from grader.files import write_atomic
+from grader.paths import PACKAGE_DIR
+from grader.results import ExerciseResult, missing_result, not_graded_result
+from grader.sandbox import protocol
+from grader.sandbox.isolation import kill_group
+
+
+class BatchError(Exception):
+    """A usage problem (bad folder, DIR locked by another run); the message says what to do."""
+
+
+# -- the grader's version -----------------------------------------------------------------------------------------
+def grader_version(extra: dict | None = None) -> str:
+    """The package version plus a hash of the grader's own source, so editing a check regrades everything."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    if extra:
+        digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+# -- the coordinator -----------------------------------------------------------------------------------------------
+@dataclass
+class Job:
+    id: int
+    student: str
+    slug: str
+    exercise: int
+    dir: str
+    digest: str
+    late: bool
+    deadline_seconds: float
+    attempts: int = 0
+
+
+@dataclass
+class _Worker:
+    slot: int
+    proc: subprocess.Popen
+    log: object
+    ready: bool = False
+    job: Job | None = None
+    started: float = 0.0
+    buf: bytearray = field(default_factory=bytearray)
+    isolation: str = ""
+    maxrss_mb: float = 0.0
+    zygote_rss_mb: float = 0.0
+
+    @property
+    def fd(self) -> int:
+        return self.proc.stdout.fileno()
+
+
+@dataclass
+class BatchReport:
+    out: Path
+    graded: int
+    skipped: int
+    total_jobs: int
+    wall_seconds: float
+    interrupted: bool
+    summary: dict
+    isolation: str
+    warnings: list[str]
+    worker_maxrss_mb: float
+    zygote_rss_mb: float
+    png: bool
+
+
+class _Stop(Exception):
+    pass
+
+
+def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[int, ...] | None = None,
+              options: dict | None = None, overrides: dict | None = None, console=None,
+              progress: bool = True) -> BatchReport:
+    """Grade every submission under ``submissions`` into ``out``; see the module docstring."""
+    from grader.classroom.submissions import discover
+
+    t_start = time.perf_counter()
+    submissions, out = Path(submissions), Path(out)
+    if not submissions.is_dir():
+        raise BatchError(f"{submissions}: no such folder")
+    exercises = exercises or tuple(ex.number for ex in course.EXERCISES)
+    jobs = max(1, int(jobs))
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    work = out / ".work"
+    try:
+        shutil.rmtree(work, ignore_errors=True)   # what a killed run left behind, workers' temporary files included
+        work.mkdir()
+        os.chmod(work, 0o711)   # traversable, not listable: sandbox workspaces live below, in tmp-N
+        (work / "stage").mkdir(mode=0o700)
+        version = grader_version({"overrides": overrides, "options": options} if overrides or options else None)
+        store = ResultsStore(out / "results.jsonl").load()
+        selected = [course.get(n) for n in exercises]
+        subs, warnings = discover(submissions, selected, skip=(out,))
+        if store.repaired:
+            warnings.append(f"results.jsonl ended in a torn row (an interrupted run); {store.repaired} bytes dropped")
+        refused = _refused_exercises(selected, jobs)
+        for number, why in refused.items():
+            warnings.append(f"exercise {number} was not graded: {why}")
+        queue: deque[Job] = deque()
+        skipped = 0
+        for sub in subs:
+            folder = work / "stage" / sub.slug / "exercises"
+            folder.mkdir(parents=True, exist_ok=True)
+            for ex in selected:
+                if ex.number in refused:
+                    continue
+                data = sub.files.get(ex.number)
+                digest = content_hash(data)
+                if store.is_current(sub.student, ex.number, digest, version):
+                    skipped += 1
+                    continue
+                if data is None:   # nothing to run: record it at once
+                    result = missing_result(ex, f"{ex.file} was not found in the submission")
+                    store.append(_row(sub.student, sub.slug, ex.number, digest, version, sub.late, sub.notes, result,
+                                      None))
+                    continue
+                (folder / ex.file).write_bytes(data)
+                lim = ex.with_limits(**(overrides or {}))
+                deadline = lim.time_budget + lim.limits.load_seconds + 2 * lim.limits.call_seconds + 60
+                queue.append(Job(len(queue), sub.student, sub.slug, ex.number, str(folder), digest, sub.late,
+                                 deadline))
+        notes = {sub.student: sub.notes for sub in subs}
+        total = len(queue)
+        pool = _Pool(min(jobs, total), out=work, console=console)
+        interrupted = False
+        old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            if total:
+                pool.run(queue, lambda job, result, extra: store.append(
+                    _row(job.student, job.slug, job.exercise, job.digest, version, job.late, notes[job.student],
+                         result, extra)), options, overrides, progress=progress, total=total,
+                    students=len({j.student for j in queue}))
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            pool.close()
+            signal.signal(signal.SIGTERM, old_term)
+        store.close()
+        if not interrupted:
+            store.compact()
+        summary = finish(store, out)
+        png = histogram_png(summary, out / "scores.png")
+        report = BatchReport(out, pool.done, skipped, total, time.perf_counter() - t_start, interrupted, summary,
+                             pool.isolation, warnings, pool.maxrss_mb, pool.zygote_rss_mb, png)
+        write_atomic(out / "run.json", json.dumps({
+            "graded": report.graded, "skipped": skipped, "queued": total, "jobs": jobs,
+            "wall_seconds": report.wall_seconds, "interrupted": interrupted, "isolation": pool.isolation,
+            "worker_maxrss_mb": pool.maxrss_mb, "zygote_rss_mb": pool.zygote_rss_mb, "grader_version": version,
+            "exercises": list(exercises), "warnings": warnings}, indent=2))
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        lock.close()
+
+
+def _refused_exercises(selected, jobs: int) -> dict[int, str]:
+    """Exercises that cannot run safely here: unconfined ones when the sandbox uid cannot read Python."""
+    from grader.sandbox.isolation import python_readable_by, sandbox_uid, unreadable_python_message
+
+    refused = {}
+    uids = [u for u in (sandbox_uid(slot) for slot in range(jobs)) if u is not None]
+    for ex in selected:
+        if not ex.confine and uids and not python_readable_by(uids[0]):
+            refused[ex.number] = unreadable_python_message(uids[0])
+    return refused
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _lock(out: Path):
+    import fcntl
+
+    fh = open(out / ".lock", "w")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise BatchError(f"{out} is in use by another `grade batch` run; wait for it or use another --out") from None
+    return fh
+
+
+def _row(student, slug, exercise, digest, version, late, notes, result: ExerciseResult, extra) -> dict:
+    return {"student": student, "slug": slug, "exercise": exercise, "hash": digest, "grader_version": version,
+            "late": bool(late), "notes": list(notes or []), "status": result.status, "score": result.score,
+            "max_score": result.max_score,
+            "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "worker": (extra or {}).get("slot"), "result": result.to_dict()}
+
+
+def finish(store: ResultsStore, out: Path) -> dict:
+    """Regenerate grades.csv, feedback/ and summary.json from the rows (each file written atomically)."""
+    from grader.classroom.feedback import student_markdown
+
+    write_atomic(out / "grades.csv", grades_csv(store))
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for student in store.students():
+        rows = [r for (s, _), r in sorted(store.rows.items()) if s == student]
+        results = [ExerciseResult.from_dict(r["result"]) for r in rows]
+        slug = rows[0].get("slug") or student
+        notes = rows[-1].get("notes", [])
+        text = student_markdown(student, results, notes=notes, late=any(r.get("late") for r in rows),
+                                grader_version=rows[-1].get("grader_version", ""))
+        write_atomic(feedback / f"{slug}.md", text)
+    summary = summarize(store)
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    return summary
+
+
+class _Pool:
+    """N worker processes, one job each at a time, with deadlines, replacement and a progress bar."""
+
+    MAX_START_FAILURES = 3
+
+    def __init__(self, n: int, *, out: Path, console=None):
+        self.n, self.out, self.console = n, out, console
+        self.workers: list[_Worker] = []
+        self.done = 0
+        self.isolation = ""
+        self.maxrss_mb = 0.0
+        self.zygote_rss_mb = 0.0
+        self.start_failures = 0
+        self._record = None
+        self._left: dict[str, int] = {}
+        self._students_done = 0
+        self._students = 0
+        self._bar = self._task = None
+
+    def _spawn(self, slot: int) -> _Worker:
+        log = open(self.out / f"worker-{slot}.log", "ab")
+        tmp = self.out / f"tmp-{slot}"   # the worker's temporary files (sandbox workspaces): removed with DIR/.work
+        tmp.mkdir(exist_ok=True)
+        os.chmod(tmp, 0o711)
+        proc = subprocess.Popen([sys.executable, "-B", "-m", "grader.classroom.grading_worker", str(slot)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                start_new_session=True,
+                                env={**os.environ, "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp)})
+        return _Worker(slot, proc, log, started=time.monotonic())
+
+    def _kill(self, w: _Worker) -> None:
+        kill_group(w.proc, timeout=10)
+        for fh in (w.proc.stdin, w.proc.stdout, w.log):
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def _replace(self, i: int, why: str, queue: deque) -> None:
+        w = self.workers[i]
+        if not w.ready:
+            self.start_failures += 1
+            if self.start_failures >= self.MAX_START_FAILURES:
+                log = self.out / f"worker-{w.slot}.log"
+                self._kill(w)
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise BatchError(f"the grading workers fail to start ({why}); last log lines:\n{tail}")
+        job, w.job = w.job, None
+        self._kill(w)
+        if job is not None:
+            if job.attempts < 2:
+                queue.appendleft(job)
+            else:
+                self._complete(job, not_graded_result(course.get(job.exercise), f"{why} twice while grading this "
+                                                      "file; it was given 0 points (an endless loop the sandbox "
+                                                      "could not stop, or a grader bug)"), w.slot)
+        self.workers[i] = self._spawn(w.slot)
+
+    def _complete(self, job: Job, result: ExerciseResult, slot: int) -> None:
+        self._record(job, result, {"slot": slot})
+        self.done += 1
+        self._left[job.student] -= 1
+        if self._left[job.student] == 0:
+            self._students_done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, students=f"{self._students_done}/{self._students} students")
+
+    def close(self) -> None:
+        for w in self.workers:
+            if w.proc.poll() is None:
+                try:
+                    protocol.write_message(w.proc.stdin.fileno(), {"op": "exit"})
+                    w.proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            self._kill(w)
+        self.workers = []
+
+    def run(self, queue: deque, record, options, overrides, *, progress: bool, total: int, students: int) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        from grader import report
+
+        console = self.console or report.console(stderr=True)
+        self._record, self._students = record, students
+        for job in queue:
+            self._left[job.student] = self._left.get(job.student, 0) + 1
+        self.workers = [self._spawn(slot) for slot in range(self.n)]
+        self._bar = Progress(TextColumn("[bold]grading[/]"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("exercise files, {task.fields[students]}"), TimeElapsedColumn(),
+                             TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=not progress)
+        with self._bar:
+            self._task = self._bar.add_task("grade", total=total, students=f"0/{students} students")
+            while queue or any(w.job for w in self.workers):
+                now = time.monotonic()
+                for i, w in enumerate(self.workers):
+                    limit = w.job.deadline_seconds if w.job else 600.0
+                    if w.proc.poll() is not None:   # died: replace it, retry its job once
+                        self._replace(i, "the grading worker died", queue)
+                    elif (w.job or not w.ready) and now - w.started > limit:
+                        self._replace(i, f"grading took longer than {limit:.0f} s", queue)
+                for w in self.workers:
+                    if w.ready and w.job is None and queue:
+                        self._assign(w, queue.popleft(), options, overrides)
+                fds = {w.fd: w for w in self.workers if w.proc.poll() is None}
+                ready, _, _ = select.select(list(fds), [], [], 0.2) if fds else ([], [], [])
+                for fd in ready:
+                    w = fds[fd]
+                    chunk = os.read(fd, 1 << 20)
+                    if chunk:
+                        w.buf += chunk
+                        for message in _frames(w.buf):
+                            self._handle(w, message)
+
+    def _assign(self, w: _Worker, job: Job, options, overrides) -> None:
+        job.attempts += 1
+        w.job, w.started = job, time.monotonic()
+        try:
+            protocol.write_message(w.proc.stdin.fileno(), {
+                "op": "grade", "job": job.id, "exercise": job.exercise, "dir": job.dir,
+                "options": options or {}, "overrides": overrides or {}})
+        except OSError:
+            pass  # noticed as a dead worker on the next turn
+
+    def _handle(self, w: _Worker, message: dict) -> None:
+        if message.get("ready"):
+            w.ready = True
+            w.started = time.monotonic()
+            self.isolation = str(message.get("isolation", ""))
+            return
+        job = w.job
+        if job is None or message.get("job") != job.id:
+            return
+        w.job = None
+        self.maxrss_mb = max(self.maxrss_mb, float(message.get("maxrss_mb", 0.0)))
+        self.zygote_rss_mb = max(self.zygote_rss_mb, float(message.get("zygote_rss_mb", 0.0)))
+        if "result" in message:
+            result = ExerciseResult.from_dict(message["result"])
+        else:
+            result = not_graded_result(course.get(job.exercise),
+                                       f"internal grader error: {message.get('crash', '?')}; please report it")
+        self._complete(job, result, w.slot)
+
+
+def _frames(buf: bytearray):
+    """Decode complete protocol frames from the front of ``buf`` (consumed in place)."""
+    import struct
+
+    while len(buf) >= 16:
+        header_len, body_len = struct.unpack("<QQ", bytes(buf[:16]))
+        end = 16 + header_len + body_len
+        if len(buf) < end:
+            return
+        message = protocol.decode(bytes(buf[16:16 + header_len]), bytes(buf[16 + header_len:end]))
+        del buf[:end]
+        if isinstance(message, dict):
+            yield message
+
+
+# -- printing the summary ------------------------------------------------------------------------------------------
+def render_report(report: BatchReport, out_console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    s = report.summary
+    c = out_console
+    if report.interrupted:
+        c.print(f"[yellow]Interrupted:[/] {report.graded} of {report.total_jobs} exercise files graded this run. "
+                f"Run the same command again to grade the rest; {report.out} is consistent.")
+    c.print(f"[bold]Graded {report.graded} exercise files[/] ({report.skipped} unchanged, skipped) in "
+            f"{report.wall_seconds:.1f} s -> {escape(str(report.out))}")
+    if report.isolation:
+        c.print(f"sandbox: {escape(report.isolation)}")
+    for w in report.warnings:
+        c.print(f"[yellow]warning:[/] {escape(w)}")
+    if not s["students"]:
+        c.print("No submissions found.")
+        return
+    c.print(f"{s['students']} students: mean {s['mean']:.1f}, median {s['median']:.1f} of {s['max_total']} "
+            f"(std {s['stdev']:.1f})")
+    table = Table(title="Per exercise")
+    for col in ("exercise", "graded", "passed", "mean score", "statuses"):
+        table.add_column(col)
+    for n, e in s["exercises"].items():
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(e["statuses"].items()))
+        table.add_row(f"{n}", str(e["graded"]), f"{e['pass_rate'] * 100:.0f}%",
+                      f"{e['mean_score']:.1f}/{e['max_score']}", statuses)
+    c.print(table)
+    if s["slowest"]:
+        c.print("Slowest submissions: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in s["slowest"]))
+    c.print("Score histogram (total):")
+    for line in text_histogram(s):
+        c.print("  " + line, highlight=False)
+    if report.png:
+        c.print(f"Plot: {escape(str(report.out / 'scores.png'))}")
+    c.print(f"Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json in {escape(str(report.out))}")

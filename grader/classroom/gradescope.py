@@ -1,0 +1,216 @@
+"""Gradescope: `grade gradescope build --out autograder.zip`, and the runner that zip calls for each submission.
+
+The zip holds ``setup.sh`` (run once when Gradescope builds the image: Python 3.11, CPU torch, this package),
+``run_autograder`` (run per submission) and the student kit (grader + exercise stubs, no solutions; see
+:mod:`grader.classroom.kit`). ``run_autograder`` calls ``python -m grader.classroom.gradescope run``, which grades
+``$ROOT/submission`` exactly like ``grade exercise N`` (files found at any depth up to three folders, zips
+included), in the same sandbox as ``grade batch`` (forked from a zygote; as root -- Gradescope runs the autograder
+as root -- each exercise file runs under an unprivileged uid, chroot'ed into an empty workspace, so it cannot write
+``results.json`` or touch the grader), and writes ``$ROOT/results/results.json`` in Gradescope's schema. A results
+file is always written: on any failure of the runner itself, and from the shell script if Python cannot start.
+
+``$ROOT`` is ``/autograder`` unless ``AUTOGRADER_ROOT`` says otherwise (tests run a simulated tree in a temporary
+folder); ``AUTOGRADER_PYTHON`` picks the interpreter (default: the venv that setup.sh made).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from grader import __version__, course
+from grader.classroom import kit
+from grader.files import write_atomic
+from grader.paths import COURSE_ROOT
+
+DEFAULT_ROOT = "/autograder"
+CONFIG_NAME = "gradescope.json"
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this once per submission. It always leaves a results.json behind, even when grading fails.
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SRC="$ROOT/source"
+PY="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+if [ ! -x "$PY" ]; then PY="$(command -v python3.11 || command -v python3 || echo python3)"; fi
+mkdir -p "$ROOT/results"
+rm -f "$ROOT/results/results.json"
+cd "$SRC" || exit 0
+PYTHONPATH="$SRC" PYTHONDONTWRITEBYTECODE=1 "$PY" -B -m grader.classroom.gradescope run --root "$ROOT"
+status=$?
+if [ ! -s "$ROOT/results/results.json" ]; then
+  printf '{"score": 0, "output": "The autograder could not run (exit status %s). This is not your fault: please tell the course staff.", "tests": [], "visibility": "visible", "stdout_visibility": "hidden"}\n' "$status" > "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image (Ubuntu, as root, with network access).
+set -euxo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+if ! command -v python3.11 >/dev/null; then
+  apt-get install -y --no-install-recommends python3.11 python3.11-venv \
+  || { apt-get install -y --no-install-recommends software-properties-common \
+       && add-apt-repository -y ppa:deadsnakes/ppa && apt-get update \
+       && apt-get install -y --no-install-recommends python3.11 python3.11-venv; }
+fi
+apt-get install -y --no-install-recommends python3.11-venv || true
+python3.11 -m venv /autograder/venv
+/autograder/venv/bin/pip install --upgrade pip
+# The CPU build of torch (the default wheel would pull gigabytes of CUDA libraries).
+/autograder/venv/bin/pip install --index-url https://download.pytorch.org/whl/cpu "__TORCH__"
+/autograder/venv/bin/pip install /autograder/source
+"""
+
+
+def _torch_requirement(root: Path = COURSE_ROOT) -> str:
+    text = (root / "pyproject.toml").read_text() if (root / "pyproject.toml").is_file() else ""
+    m = re.search(r'"(torch\s*[=<>!~][^"]*)"', text)
+    return m.group(1).replace(" ", "") if m else "torch"
+
+
+def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = COURSE_ROOT) -> Path:
+    """Write the autograder zip: setup.sh, run_autograder, gradescope.json and the kit (no solutions)."""
+    out = Path(out)
+    numbers = list(exercises or (ex.number for ex in course.EXERCISES))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+
+    def add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
+        info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: the same zip on every build
+        info.external_attr = (stat.S_IFREG | mode) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, data)
+
+    with zipfile.ZipFile(tmp, "w") as zf:
+        add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", _torch_requirement(root)).encode(), 0o755)
+        add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
+        add(zf, CONFIG_NAME, json.dumps({"exercises": numbers, "version": __version__}, indent=2).encode(), 0o644)
+        for rel, data in kit.entries(root):
+            add(zf, rel, data, 0o644)
+    os.replace(tmp, out)
+    return out
+
+
+# -- the runner ----------------------------------------------------------------------------------------------------
+def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
+    """Gradescope's results.json: one test per check (name, score, max_score, status, output, visibility)."""
+    from grader.classroom.feedback import fence, plain
+
+    tests = []
+    for r in results:
+        for i, check in enumerate(r.checks, 1):
+            body = []
+            if r.message:
+                body.append(fence(r.message))
+            if not check.passed:
+                text = "\n".join(r.failure_lines(check))
+                if text.strip():
+                    body.append(fence(text))
+                if r.output.strip() and i == 1:
+                    body.append("Your code printed (shown, never graded):\n\n" + fence(r.output))
+                if r.hint and i == 1:
+                    body.append(f"Hint: {r.hint}")
+            tests.append({"name": f"Exercise {r.number}: {check.name}", "number": f"{r.number}.{i}",
+                          "score": check.points, "max_score": check.max_points,
+                          "status": "passed" if check.passed else "failed",
+                          "output": "\n\n".join(body), "output_format": "md", "visibility": "visible"})
+    total = sum(r.score for r in results)
+    most = sum(r.max_score for r in results)
+    lines = [f"**Total: {total}/{most}**", ""]
+    lines += [f"- Exercise {r.number} ({r.title}): {r.status}, {r.score}/{r.max_score}" for r in results]
+    if notes:
+        lines += ["", "About your submission:"] + [f"- {plain(n)}" for n in notes]
+    return {"score": total, "execution_time": round(seconds, 1), "output": "\n".join(lines), "output_format": "md",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
+            "extra_data": {"grader_version": __version__, "grader_root": str(COURSE_ROOT)}}
+
+
+def _failure(message: str, seconds: float) -> dict:
+    return {"score": 0, "execution_time": round(seconds, 1), "visibility": "visible", "stdout_visibility": "hidden",
+            "output": f"The autograder failed: {message}\n\nThis is not your fault: please tell the course staff.",
+            "tests": [], "extra_data": {"grader_version": __version__, "grader_root": str(COURSE_ROOT)}}
+
+
+def run(root: Path) -> dict:
+    """Grade ``root/submission`` into ``root/results/results.json`` (always written); returns the results."""
+    t0 = time.perf_counter()
+    root = Path(root)
+    out = root / "results" / "results.json"
+    try:
+        data = _grade(root)
+    except BaseException as exc:  # noqa: BLE001 - always leave a results file
+        traceback.print_exc()
+        data = _failure(f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+    data["execution_time"] = round(time.perf_counter() - t0, 1)
+    write_atomic(out, json.dumps(data, indent=2, default=str))
+    return data
+
+
+def _grade(root: Path) -> dict:
+    from grader.checking import truth
+    from grader.classroom.submissions import find_exercise_files
+    from grader.grading import grade_exercise
+    from grader.results import missing_result, not_graded_result
+    from grader.sandbox.isolation import python_readable_by, sandbox_uid, unreadable_python_message
+    from grader.sandbox.zygote import Zygote
+
+    t0 = time.perf_counter()
+    config_path = COURSE_ROOT / CONFIG_NAME
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    exercises = [course.get(n) for n in config.get("exercises", [ex.number for ex in course.EXERCISES])]
+    submission = root / "submission"
+    files, notes = find_exercise_files(submission, exercises) if submission.is_dir() else ({}, [])
+    if not submission.is_dir():
+        notes.append("the submission folder is missing")
+    stage = Path(tempfile.mkdtemp(prefix="grade-gs-"))
+    results = []
+    try:
+        folder = stage / "exercises"
+        folder.mkdir()
+        for number, data in files.items():
+            (folder / course.get(number).file).write_bytes(data)
+        truth.warm_up()
+        with Zygote(uid=sandbox_uid(0)) as zygote:
+            for ex in exercises:
+                if ex.number not in files:
+                    result = missing_result(ex, f"{ex.file} was not found in your submission")
+                elif not ex.confine and zygote.uid is not None and not python_readable_by(zygote.uid):
+                    result = not_graded_result(ex, "the autograder is misconfigured: "
+                                               + unreadable_python_message(zygote.uid))
+                else:
+                    result = grade_exercise(ex, folder, spawner=zygote)
+                results.append(result)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return to_gradescope(results, notes=notes, seconds=time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m grader.classroom.gradescope")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_run = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
+    p_run.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
+    p_build = sub.add_parser("build", help="write the autograder zip")
+    p_build.add_argument("--out", default="autograder.zip")
+    args = parser.parse_args(argv)
+    if args.cmd == "run":
+        data = run(Path(args.root))
+        print(f"score {data.get('score')} ({len(data.get('tests', []))} tests)")
+        return 0
+    print(build(Path(args.out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

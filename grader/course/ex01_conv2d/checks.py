@@ -1,0 +1,80 @@
+"""Checks for exercise 1, conv2d(image, kernel, stride=1, padding=0): (H, W) * (KH, KW) -> (H_out, W_out),
+H_out = (H + 2*padding - KH) // stride + 1. Ground truth: F.conv2d in float64.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checking import Reference, expect_inputs_unchanged, expect_raises, for_all, run_once, st, truth
+from grader.checking.strategies import stride_and_padding, values
+
+FN = "conv2d"
+
+
+def conv2d_truth(image, kernel, stride=1, padding=0) -> np.ndarray:
+    """One (H, W) image and one (KH, KW) kernel -> (H_out, W_out), via F.conv2d."""
+    import torch.nn.functional as F
+
+    x, w = truth.tensor(image)[None, None], truth.tensor(kernel)[None, None]
+    return F.conv2d(x, w, stride=stride, padding=padding)[0, 0].numpy()
+
+
+REFERENCE = Reference({FN: conv2d_truth})
+
+SLIDE_IMAGE = np.array([[1, 0, 1, 0, 1], [1, 0, 0, 1, 1], [0, 1, 1, 0, 0], [1, 0, 0, 1, 0], [0, 0, 1, 1, 0]], float)
+SLIDE_KERNEL = np.array([[0, 1, 0], [1, 0, -1], [0, 1, 0]], float)
+EDGE_IMAGE = np.array([[1, 1, 0, 0, 0]] * 5, float)
+EDGE_KERNEL = np.array([[1, 0, -1]] * 3, float)
+WIDE_IMAGE = np.array([[1, 1, 0, 0, 0, 0]] * 6, float)
+WIDE_KERNEL = np.array([[1, 0, -1, 0, 1]] * 5, float)
+
+# (what the slide shows, function, kwargs, the answer torch gives) -- pinned here and re-checked against torch in
+# tests/test_ex01.py, so a slide mistake can never become the expected value.
+SLIDE_EXAMPLES = (
+    ("5x5 image, 3x3 kernel", FN, dict(image=SLIDE_IMAGE, kernel=SLIDE_KERNEL),
+     np.array([[2, 1, -1], [-1, 1, 3], [2, 1, 1]], float)),
+    ("vertical edge detector", FN, dict(image=EDGE_IMAGE, kernel=EDGE_KERNEL), np.array([[3, 3, 0]] * 3, float)),
+    ("stride 2", FN, dict(image=SLIDE_IMAGE, kernel=SLIDE_KERNEL, stride=2), np.array([[2, -1], [2, 1]], float)),
+    ("padding 1", FN, dict(image=SLIDE_IMAGE, kernel=SLIDE_KERNEL, padding=1),
+     np.array([[1, 0, 0, 1, 1], [1, 2, 1, -1, 2], [1, -1, 1, 3, 1], [0, 2, 1, 1, 1], [1, -1, -1, 2, 1]], float)),
+    ("6x6 image, 5x5 kernel (the slide prints 3s; it is 5)", FN, dict(image=WIDE_IMAGE, kernel=WIDE_KERNEL),
+     np.array([[5, 5], [5, 5]], float)),
+)
+
+
+@st.composite
+def cases(draw, stride=None, padding=None, integer=None):
+    """image (H, W), kernel (KH, KW) that fits the padded image, stride, padding."""
+    integer = draw(st.booleans()) if integer is None else integer
+    _, p, options = stride_and_padding(draw, stride, padding)
+    h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    kh, kw = draw(st.integers(1, min(5, h + 2 * p))), draw(st.integers(1, min(5, w + 2 * p)))
+    return {"image": draw(values((h, w), integer)), "kernel": draw(values((kh, kw), integer)), **options}
+
+
+def slide_examples(student):
+    REFERENCE.pinned(student, SLIDE_EXAMPLES)
+
+
+def random_shapes(student):
+    REFERENCE.for_all(student, FN, cases(stride=1, padding=0), examples=50)
+
+
+def stride(student):
+    REFERENCE.for_all(student, FN, cases(stride=None, padding=0).filter(lambda c: c.get("stride", 1) > 1))
+
+
+def padding(student):
+    REFERENCE.for_all(student, FN, cases(stride=1, padding=None).filter(lambda c: c.get("padding", 0) > 0))
+
+
+def kernel_too_big(student):
+    def body():
+        expect_raises(student, "ValueError", FN, np.ones((3, 3)), np.ones((4, 2)))
+        expect_raises(student, "ValueError", FN, np.ones((2, 5)), np.ones((2, 6)))
+        expect_raises(student, "ValueError", FN, np.ones((2, 2)), np.ones((5, 5)), padding=1)
+    run_once(body, student)
+
+
+def inputs_unchanged(student):
+    for_all(lambda case: expect_inputs_unchanged(student, FN, case), cases(), student=student, examples=15)

@@ -1,0 +1,156 @@
+"""Checks for exercise 7, conv_backward(dout, x, w, b, stride=1, padding=0) -> (dx, dw, db).
+
+dout (N, F, H_out, W_out), x (N, C, H, W), w (F, C, KH, KW), b (F,); dx, dw, db have the shapes of x, w, b. With
+x_pad = x zero-padded by p on each side and window (i, j) = rows i*s : i*s + KH, columns j*s : j*s + KW of it:
+
+    dw[f]                       = sum over n, i, j of dout[n, f, i, j] * x_pad[n, :, window (i, j)]
+    dx_pad[n, :, window (i, j)] += sum over f of dout[n, f, i, j] * w[f]      dx = dx_pad[:, :, p:p + H, p:p + W]
+    db[f]                       = sum over n, i, j of dout[n, f, i, j]
+
+Ground truth: torch autograd through F.conv2d in float64.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checking import CheckFailed, Reference, describe, expect_array, expect_inputs_unchanged, for_all, st, truth
+from grader.checking.strategies import values
+
+FN = "conv_backward"
+
+
+def conv_grads(dout, x, w, b, stride=1, padding=0):
+    """(dx, dw, db) of out = F.conv2d(x, w, b, stride, padding) for the upstream gradient dout.
+
+    Calls the kernel autograd runs for F.conv2d (aten.convolution_backward) directly: the same numbers without the
+    autograd engine's first-use cost (about 0.25 s). tests/test_ex07.py checks it against real autograd.
+    """
+    torch = truth.torch()
+    dx, dw, db = torch.ops.aten.convolution_backward(
+        truth.tensor(dout), truth.tensor(x), truth.tensor(w), [len(b)], [stride, stride], [padding, padding],
+        [1, 1], False, [0, 0], 1, [True, True, True])
+    return dx.numpy(), dw.numpy(), db.numpy()
+
+
+def conv_grads_autograd(dout, x, w, b, stride=1, padding=0):
+    """The same through torch autograd (slower to start; the tests use it to check conv_grads)."""
+    import torch.nn.functional as F
+
+    xt, wt, bt = (truth.tensor(a).requires_grad_(True) for a in (x, w, b))
+    F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(truth.tensor(dout))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+# -- the slide's 3x3 input and 2x2 filter (the figures are lost; the numbers are ours), answers pinned and re-checked
+# against torch in tests/test_ex07.py
+SLIDE_X = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], float)[None, None]
+SLIDE_F = np.array([[1, 2], [3, 4]], float)[None, None]
+SLIDE_B = np.zeros(1)
+
+
+def slide_answer(dx, dw, db):
+    """A slide example's (dx, dw, db) (one image, one filter) as arrays of shapes (1, 1, 3, 3), (1, 1, 2, 2), (1,)."""
+    return np.array(dx, float)[None, None], np.array(dw, float)[None, None], np.array(db, float)
+
+
+# (label, function, kwargs, (dx, dw, db) as torch computes them)
+SLIDE_EXAMPLES = (
+    ("3x3 input, 2x2 filter, dL/dO = [[1, 0], [0, 0]]: dF is the window under O11", FN,
+     dict(dout=np.array([[1, 0], [0, 0]], float)[None, None], x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     slide_answer([[1, 2, 0], [3, 4, 0], [0, 0, 0]], [[1, 2], [4, 5]], [1])),
+    ("3x3 input, 2x2 filter, dL/dO = [[1, 1], [1, 1]]", FN,
+     dict(dout=np.ones((1, 1, 2, 2)), x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     slide_answer([[1, 3, 2], [4, 10, 6], [3, 7, 4]], [[12, 16], [24, 28]], [4])),
+    ("3x3 input, 2x2 filter, dL/dO = [[1, -1], [2, 0]]", FN,
+     dict(dout=np.array([[1, -1], [2, 0]], float)[None, None], x=SLIDE_X, w=SLIDE_F, b=SLIDE_B),
+     slide_answer([[1, 1, -2], [5, 5, -4], [6, 8, 0]], [[7, 9], [13, 15]], [2])),
+)
+
+
+# A stride that does not divide evenly: (5 - 2) // 2 + 1 = 2 windows cover rows/columns 0-3; row and column 4 are
+# never read, so their gradient is 0.
+UNEVEN_STRIDE = dict(dout=np.array([[1, 2], [3, 4]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
+                     w=np.array([[1, -1], [2, 1]], float)[None, None], b=np.zeros(1), stride=2)
+# Stride and padding together, with generic values on which every named mistake that makes a difference gives an
+# answer of its own (tests/test_ex07.py): on the tiny random inputs the stride check shrinks to (x all 0, one pixel),
+# a dx cut from the wrong corner of dx_pad equals what windows that ignore the stride give, and would be named so.
+PADDED_STRIDE = dict(dout=np.array([[1, 2, -1], [3, -2, 1], [2, 1, 4]], float)[None, None],
+                     x=np.arange(25.0).reshape(1, 1, 5, 5), w=np.array([[1, -1], [2, 1]], float)[None, None],
+                     b=np.zeros(1), stride=2, padding=1)
+
+# (label, function, kwargs, (dx, dw, db) as torch computes them), tried before the stride check's random inputs
+STRIDE_EXAMPLES = (
+    ("5x5 input, 2x2 filter, stride 2 (row and column 4 are never read)", FN, UNEVEN_STRIDE,
+     (np.array([[1, -1, 2, -2, 0], [2, 1, 4, 2, 0], [3, -3, 4, -4, 0], [6, 3, 8, 4, 0], [0, 0, 0, 0, 0]],
+               float)[None, None], np.array([[82, 92], [132, 142]], float)[None, None], np.array([10.0]))),
+    ("5x5 input, 2x2 filter, stride 2, padding 1", FN, PADDED_STRIDE,
+     (np.array([[1, 4, 2, -2, -1], [-3, -2, 2, 1, -1], [3, -4, -2, 2, 1], [-2, 1, -1, 4, -4], [2, 2, 1, 8, 4]],
+               float)[None, None], np.array([[84, 133], [103, 178]], float)[None, None], np.array([11.0]))),
+)
+
+
+# -- strategies -----------------------------------------------------------------------------------------------------
+@st.composite
+def cases(draw, strides=(1,), paddings=(0,), kernel="any"):
+    """dout, x, w, b (and stride/padding when not the defaults) of a conv layer that fits.
+
+    kernel: "any" (1..4 per side), "1x1", or "whole" (the whole padded input: a single-pixel output).
+    """
+    s, p = draw(st.sampled_from(strides)), draw(st.sampled_from(paddings))
+    n, c, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w_ = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    if kernel == "1x1":
+        kh = kw = 1
+    elif kernel == "whole":
+        kh, kw = h + 2 * p, w_ + 2 * p
+    else:
+        kh, kw = draw(st.integers(1, min(4, h + 2 * p))), draw(st.integers(1, min(4, w_ + 2 * p)))
+    h_out, w_out = (h + 2 * p - kh) // s + 1, (w_ + 2 * p - kw) // s + 1
+    integer = draw(st.booleans())
+    case = {"dout": draw(values((n, f, h_out, w_out), integer)), "x": draw(values((n, c, h, w_), integer)),
+            "w": draw(values((f, c, kh, kw), integer)), "b": draw(values((f,), integer))}
+    if s != 1:
+        case["stride"] = s
+    if p != 0:
+        case["padding"] = p
+    return case
+
+
+# -- checks ---------------------------------------------------------------------------------------------------------
+def expect_grads(got, expected) -> None:
+    """got must be a tuple (or list) (dx, dw, db) close to expected, element by element."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed(f"conv_backward() returned {describe(got)}, expected a tuple (dx, dw, db)")
+    for name, g, e in zip(("dx", "dw", "db"), got, expected):
+        expect_array(g, e, what=name)
+
+
+REFERENCE = Reference({FN: conv_grads}, expect=expect_grads)
+
+
+def slide_examples(student):
+    REFERENCE.pinned(student, SLIDE_EXAMPLES)
+
+
+def random_shapes(student):
+    REFERENCE.for_all(student, FN, cases(), examples=25)
+
+
+def padding(student):
+    REFERENCE.for_all(student, FN, cases(paddings=(1, 2)), examples=20)
+
+
+def stride(student):
+    REFERENCE.pinned(student, STRIDE_EXAMPLES, prefix="example")
+    REFERENCE.for_all(student, FN, cases(strides=(2, 3), paddings=(0, 1)), examples=20)
+
+
+def edge_cases(student):
+    strategy = st.one_of(cases(kernel="1x1", strides=(1, 2), paddings=(0, 1)),
+                         cases(kernel="whole", paddings=(0, 1)))
+    REFERENCE.for_all(student, FN, strategy, examples=15)
+
+
+def inputs_unchanged(student):
+    for_all(lambda case: expect_inputs_unchanged(student, FN, case),
+            cases(strides=(1, 2), paddings=(0, 1)), student=student, examples=6)

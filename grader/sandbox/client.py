@@ -1,0 +1,411 @@
+"""Run one student file in a separate, limited process and call its functions with plain data.
+
+    with Sandbox(path, functions=("conv2d",), limits=Limits()) as box:
+        box.load()                         # -> LoadResult (syntax/import errors with file and line)
+        out = box.call("conv2d", image, kernel, stride=2)
+
+``call`` returns the decoded value or raises one of:
+  * :class:`StudentRaised` -- the student's function raised (NotImplementedError included);
+  * :class:`SandboxFailure` -- the process timed out, crashed, exited or spoke garbage. The process is gone; the
+    next ``call`` starts a fresh one (and re-loads the file), so one hang costs one property, not the exercise.
+
+By default each sandbox starts a fresh interpreter (``grade exercise``: one student, on their own machine). Batch
+grading passes a :class:`grader.sandbox.zygote.Zygote` as ``spawner``: a clean process that imported numpy once and
+forks a child per student file (milliseconds instead of 0.1-0.2 s).
+"""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.paths import COURSE_ROOT
+from grader.sandbox import protocol
+from grader.sandbox.environment import base_env, capture_file
+from grader.sandbox.isolation import kill_group
+from grader.sandbox.limits import DEFAULT_SANDBOX_NPROC, Limits
+from grader.sandbox.zygote import ForkedProcess, Zygote, ZygoteError
+
+
+class StudentRaised(Exception):
+    """The student's code raised an exception (carried as plain data)."""
+
+    def __init__(self, info: dict):
+        self.info = info
+        self.type_name = info.get("type", "Exception")
+        self.message = info.get("message", "")
+        super().__init__(f"{self.type_name}: {self.message}")
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.type_name == "NotImplementedError"
+
+
+class SandboxFailure(Exception):
+    """The student process itself failed: timeout, crash, exit, memory, or a garbled reply."""
+
+    def __init__(self, message: str, kind: str):
+        self.kind = kind
+        super().__init__(message)
+
+
+@dataclass
+class LoadResult:
+    ok: bool
+    functions: tuple[str, ...] = ()
+    error: dict | None = None
+    failure: str | None = None
+
+    def describe(self) -> str:
+        if self.failure:
+            return self.failure
+        if not self.error:
+            return ""
+        err = self.error
+        where = ""
+        if err.get("file"):
+            where = f"{Path(str(err['file'])).name}, line {err.get('line')}: "
+        text = f"\n    {err['text']}" if err.get("text") else ""
+        return f"{where}{err['type']}: {err['message']}{text}"
+
+
+
+
+_SIGNALS = {getattr(signal, n): n for n in ("SIGSEGV", "SIGKILL", "SIGXCPU", "SIGXFSZ", "SIGABRT", "SIGBUS",
+                                              "SIGFPE", "SIGILL", "SIGTERM")}
+
+
+def _signal_text(sig: int) -> str:
+    name = _SIGNALS.get(sig, f"signal {sig}")
+    why = {"SIGSEGV": "a segmentation fault", "SIGXCPU": "its CPU time limit", "SIGXFSZ": "its output/file size limit",
+           "SIGKILL": "being killed (often the memory limit)", "SIGABRT": "an abort"}.get(name, name)
+    return f"{name} ({why})"
+
+
+# -- the sandbox ---------------------------------------------------------------------------------------------------
+@dataclass
+class Sandbox:
+    """One student file, one process at a time (restarted after a failure).
+
+    ``spawner``: a :class:`Zygote` to fork from (batch mode) instead of starting a fresh interpreter.
+    ``confine``: with a spawner that can, chroot the child into its workspace (only the modules its file imports,
+    the zygote's :data:`grader.sandbox.student_process.PRELOAD` and ``preload`` can be imported there).
+    ``preload``: grader modules to import in the child before confinement (an exercise's driver).
+    ``refuse_imports``: top-level packages whose import in the child fails with a clear ImportError.
+    """
+
+    file: Path
+    functions: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    extra_env: dict = field(default_factory=dict)
+    sys_path: tuple[str, ...] = ()
+    spawner: Zygote | None = None
+    confine: bool = False
+    preload: tuple[str, ...] = ()
+    refuse_imports: tuple[str, ...] = ()   # top-level packages the student's file may not import (e.g. torch)
+
+    def __post_init__(self):
+        self.file = Path(self.file).resolve()
+        self.proc: subprocess.Popen | ForkedProcess | None = None
+        self.student_seconds = 0.0
+        self.calls = 0
+        self.processes = 0
+        self.isolation: dict = {}
+        self._workspace: str | None = None
+        self._capture: str | None = None
+        self._req_w = self._resp_r = None
+        self._load_result: LoadResult | None = None
+        self._output_chunks: list[str] = []
+
+    # -- process life -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the process and send it its configuration; returns at once (loading proceeds in parallel)."""
+        if self.proc is not None or (self._load_result is not None and not self._load_result.ok):
+            return
+        self._workspace = tempfile.mkdtemp(prefix="grade-ws-")
+        self._capture = capture_file()
+        self._load_result = None
+        self.processes += 1
+        if self.spawner is not None:
+            try:
+                self._start_forked()
+            except (ZygoteError, OSError) as exc:
+                self._stop()
+                self._load_result = LoadResult(False, failure=f"the sandbox could not be started: {exc}")
+            return
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        env = base_env({"HOME": self._workspace, "TMPDIR": self._workspace})
+        env.update(self.extra_env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-B", "-m", "grader.sandbox", str(req_r), str(resp_w)],
+            pass_fds=(req_r, resp_w), cwd=self._workspace, env=env, start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(req_r)
+        os.close(resp_w)
+        self._req_w, self._resp_r = req_w, resp_r
+        config = {
+            "file": str(self.file), "module": self.file.stem, "functions": list(self.functions),
+            "workspace": self._workspace, "capture": self._capture,
+            "sys_path": [str(self.file.parent), *self.sys_path], "hide_paths": [str(COURSE_ROOT)],
+            "limits": self._limits_dict(None), "refuse_imports": list(self.refuse_imports),
+        }
+        try:
+            protocol.write_message(self._req_w, config)
+        except OSError:
+            pass  # the process died at once; load() reports it
+
+    def _limits_dict(self, uid: int | None) -> dict:
+        nproc = self.limits.nproc
+        if nproc is None and uid is not None:
+            nproc = DEFAULT_SANDBOX_NPROC
+        return {"memory_mb": self.limits.memory_mb, "output_mb": self.limits.output_mb,
+                "cpu_seconds": self.limits.cpu_seconds, "nproc": nproc}
+
+    def _start_forked(self) -> None:
+        zygote = self.spawner
+        zygote.start()
+        uid = zygote.uid
+        chroot = bool(self.confine and zygote.can_chroot)
+        ws = self._workspace
+        host_file = os.path.join(ws, self.file.name)
+        shutil.copyfile(self.file, host_file)   # the child never needs the submission's own folder
+        os.chmod(host_file, 0o644)
+        if uid is not None:
+            os.chown(ws, uid, uid)
+        os.chmod(ws, 0o700)
+        inner = "/" if chroot else ws
+        env = base_env({"HOME": inner, "TMPDIR": inner})
+        env.update(self.extra_env)
+        config = {
+            "file": os.path.join(inner, self.file.name), "host_file": host_file, "module": self.file.stem,
+            "functions": list(self.functions), "workspace": ws, "capture": self._capture,
+            "sys_path": [inner, *self.sys_path], "hide_paths": [str(COURSE_ROOT)], "env": env,
+            "limits": self._limits_dict(uid), "uid": uid, "chroot": chroot, "preimport": list(self.preload),
+            "refuse_imports": list(self.refuse_imports),
+        }
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        try:
+            self.proc = zygote.spawn(config, (req_r, resp_w))
+        except ZygoteError:
+            for fd in (req_w, resp_r):
+                os.close(fd)
+            self.proc = None
+            raise
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        self._req_w, self._resp_r = req_w, resp_r
+
+    def load(self) -> LoadResult:
+        """Wait for the file to be imported; report syntax/import errors with file and line."""
+        if self._load_result is not None:
+            return self._load_result
+        self.start()
+        if self._load_result is not None:
+            return self._load_result
+        try:
+            reply = self._read(self.limits.load_seconds, during="loading the file")
+        except SandboxFailure as exc:
+            self._load_result = LoadResult(False, failure=str(exc))
+            return self._load_result
+        if isinstance(reply.get("time"), float):
+            self.student_seconds += reply["time"]
+        if isinstance(reply.get("isolation"), dict):
+            self.isolation = reply["isolation"]
+        if reply.get("loaded") is True:
+            functions = reply.get("functions", ())
+            self._load_result = LoadResult(True, tuple(f for f in functions if isinstance(f, str))
+                                           if isinstance(functions, (list, tuple)) else ())
+        elif isinstance(reply.get("error"), dict):
+            self._load_result = LoadResult(False, error=reply["error"])
+            self._stop()
+        else:
+            self._load_result = LoadResult(False, failure="the student process sent a malformed reply while "
+                                           "loading the file (does your code replace parts of numpy or the grader?)")
+            self._stop()
+        return self._load_result
+
+    def call(self, fn: str, *args, return_args: bool = False, timeout: float | None = None, **kwargs):
+        """Call ``fn(*args, **kwargs)`` in the student process and return its decoded result."""
+        return self._request({"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs,
+                              "return_args": return_args}, timeout, during=f"{fn}()", keep_args=return_args)
+
+    def run_driver(self, target: str, *args, timeout: float | None = None, **kwargs):
+        """Run grader-owned driver code ``module:function`` inside the student process: it gets the student's module
+        and plain data, and returns plain data (see :mod:`grader.sandbox.student_process`)."""
+        return self._request({"op": "driver", "target": target, "args": list(args), "kwargs": kwargs},
+                             timeout, during=target.rpartition(":")[2])
+
+    def _request(self, message: dict, timeout: float | None, during: str, keep_args: bool = False):
+        load = self.load()
+        if not load.ok:
+            raise SandboxFailure(f"the file could not be loaded: {load.describe()}", "load")
+        self.calls += 1
+        try:
+            protocol.write_message(self._req_w, message)
+        except OSError:
+            raise self._died(during) from None
+        reply = self._read(timeout or self.limits.call_seconds, during=during)
+        self.student_seconds += float(reply.get("time", 0.0)) if isinstance(reply.get("time"), float) else 0.0
+        if "error" in reply:
+            raise StudentRaised(reply["error"] if isinstance(reply["error"], dict) else {"message": "?"})
+        if "ok" not in reply:
+            raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
+        if keep_args:
+            args = reply.get("args", ())
+            kwargs = reply.get("kwargs", {})
+            return (reply["ok"], tuple(args) if isinstance(args, (list, tuple)) else (),
+                    kwargs if isinstance(kwargs, dict) else {})
+        return reply["ok"]
+
+    def _read(self, timeout: float, during: str):
+        deadline = time.monotonic() + timeout
+        try:
+            header_len, body_len = self._read_until(16, deadline, during, sizes=True)
+            header = self._read_until(header_len, deadline, during)
+            body = self._read_until(body_len, deadline, during)
+            reply = protocol.decode(header, body)
+        except protocol.ProtocolError as exc:
+            self._stop()
+            raise SandboxFailure(f"the student process sent garbage during {during}: {exc}", "protocol") from None
+        if not isinstance(reply, dict):
+            self._stop()
+            raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
+        return reply
+
+    def _read_until(self, n: int, deadline: float, during: str, sizes: bool = False):
+        buf = bytearray()
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._timed_out(during, deadline)
+            ready, _, _ = select.select([self._resp_r], [], [], left)
+            if not ready:
+                raise self._timed_out(during, deadline)
+            chunk = os.read(self._resp_r, min(n - len(buf), 1 << 20))
+            if not chunk:
+                raise self._died(during)
+            buf += chunk
+        if sizes:
+            header_len, body_len = struct.unpack("<QQ", bytes(buf))
+            if header_len + body_len > protocol.MAX_MESSAGE_BYTES:
+                self._stop()
+                raise SandboxFailure(f"the student process sent a reply over {protocol.MAX_MESSAGE_BYTES >> 20} MB "
+                                     f"during {during} (a far too large result, or a corrupted channel)", "protocol")
+            return header_len, body_len
+        return bytes(buf)
+
+    def _timed_out(self, during: str, deadline: float) -> SandboxFailure:
+        self._stop()
+        return SandboxFailure(f"timed out: {during} did not finish within the time limit "
+                              f"(an endless loop, or far too slow)", "timeout")
+
+    def _died(self, during: str) -> SandboxFailure:
+        code = None
+        if self.proc is not None:
+            try:
+                code = self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        self._stop()
+        if code is not None and code < 0 and -code == getattr(signal, "SIGXFSZ", -1):
+            return SandboxFailure(f"crashed during {during}: your code printed or wrote more than "
+                                  f"{self.limits.output_mb} MB (the output limit)", "output")
+        if code is not None and code < 0:
+            why = f"the process was killed by {_signal_text(-code)}"
+        elif code is not None:
+            why = f"the process exited with status {code} (exit(), os._exit() or sys.exit() in your code?)"
+        else:
+            why = "the process closed its channel"
+        return SandboxFailure(f"crashed during {during}: {why}", "crash")
+
+    def _collect_output(self) -> None:
+        if not self._capture:
+            return
+        try:
+            fd = os.open(self._capture, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            try:
+                data = os.read(fd, self.limits.show_output_chars * 4 + 1)
+                size = os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+            if data:
+                text = data.decode("utf-8", errors="replace")
+                if size > len(data):
+                    text += f"\n... ({size - len(data)} more bytes of output)"
+                self._output_chunks.append(text)
+        except OSError:
+            pass
+
+    def _stop(self) -> None:
+        if self.proc is not None:
+            pid = self.proc.pid
+            kill_group(self.proc)
+            if isinstance(self.proc, ForkedProcess):
+                self.proc.zygote.sweep(pid)
+            self.proc = None
+        for fd in (self._req_w, self._resp_r):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._req_w = self._resp_r = None
+        self._collect_output()
+        if self._capture:
+            try:
+                os.unlink(self._capture)
+            except OSError:
+                pass
+            self._capture = None
+        if self._workspace:
+            shutil.rmtree(self._workspace, ignore_errors=True)
+            self._workspace = None
+        if self._load_result is not None and self._load_result.ok:
+            self._load_result = None  # a fresh process re-loads on the next call
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) the live student process and its reaped children have used so far, as the
+        kernel counts them (/proc/PID/stat); None when there is no process or no /proc."""
+        if self.proc is None:
+            return None
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+        return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+    def output(self) -> str:
+        """What the student's code printed (all processes so far), truncated for display."""
+        text = "".join(self._output_chunks)
+        limit = self.limits.show_output_chars
+        return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
+
+    def close(self) -> None:
+        if self.proc is not None and self._req_w is not None:
+            try:
+                protocol.write_message(self._req_w, {"op": "exit"})
+                self.proc.wait(timeout=0.5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._stop()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+

@@ -1,0 +1,21 @@
+"""Resource limits for one student process (plain data: importing this loads nothing else)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one student process."""
+
+    call_seconds: float = 10.0       # wall time for one call
+    load_seconds: float = 20.0       # wall time for starting the process and importing the file
+    memory_mb: int | None = 1024     # address space (RLIMIT_AS)
+    output_mb: int = 8               # largest file the process may write, its captured output included
+    cpu_seconds: int | None = 300    # CPU seconds over the process's life
+    nproc: int | None = None         # RLIMIT_NPROC (not enforced for root; zygote children under a dropped uid
+                                     # get DEFAULT_SANDBOX_NPROC when this is None)
+    show_output_chars: int = 2000    # captured output shown to the student
+
+
+DEFAULT_SANDBOX_NPROC = 64
