@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 
 
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
-                   spawner=None, options: dict | None = None) -> ExerciseResult:
+                   spawner=None, options: dict | None = None, secret: str | None = None) -> ExerciseResult:
     """Grade ``exercises_dir/ex.file`` against the checks in the exercise's entry.
 
     ``options`` reach the checks as ``student.options`` (e.g. ``{"data": "/path/to/mnist"}`` for exercise 10);
-    ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope).
+    ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope);
+    ``secret`` draws hidden inputs (None: the inputs a student meets locally).
     How the student process is confined follows the entry's declarations (see :mod:`grader.course.entry`).
     """
     t0 = time.perf_counter()
@@ -45,7 +46,8 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
                              for c in ex.checks]
         else:
             student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget,
-                              options=dict(options or {}), mistakes=ex.mistakes(), driver=ex.driver_module)
+                              options=dict(options or {}), mistakes=ex.mistakes(), driver=ex.driver_module,
+                              secret=secret)
             result.checks = _run_checks(ex, student, on_check)
             if student.info:
                 result.info = dict(student.info)
@@ -101,6 +103,7 @@ def _not_implemented(done: dict, ex: Exercise, fn: str) -> bool:
 def _run_check(ex: Exercise, check, student: Student) -> CheckResult:
     t0 = time.perf_counter()
     res = CheckResult(check.name, check.points, False)
+    student.begin_check(check.name)
     try:
         try:
             ex.check_function(check)(student)

@@ -139,4 +139,7 @@ def test_a_by_hand_exercise_may_not_import_torch(course):
     (course / "exercises" / "ex01_conv2d.py").write_text(lazy)
     data = json.loads(run(["ex", "1", "--json"], cwd=course).output)["exercises"][0]
     assert data["score"] == 0
-    assert all("numpy alone" in c["message"] for c in data["checks"]), [c["message"] for c in data["checks"]]
+    # the value checks say why; a hygiene check cannot be earned without a correct value
+    assert all("numpy alone" in c["message"] or "earned once" in c["message"] or "could not be judged" in
+               c["message"] for c in data["checks"]), [c["message"] for c in data["checks"]]
+    assert "numpy alone" in data["checks"][0]["message"]

@@ -104,6 +104,8 @@ MUTANTS = [
            "ex03-conv-groups-ignored", {CONV}),
     mutant("dense parameter count missing the bias", "    return n * m + (m if bias else 0)\n", "    return n * m\n",
            {SLIDES, DENSE, MODEL}, "ex03-dense-no-bias", {SLIDES, DENSE}),
+    mutant("count_params leaves out every bias", "    return name, {**optional, **given}",
+           "    return name, {**optional, **given, \"bias\": False}", {MODEL}, "ex03-model-no-bias", {MODEL}),
     mutant("flatten size taken from input_shape", "            shape = (int(np.prod(shape)),)\n",
            "            shape = (int(np.prod(input_shape)),)\n", {SLIDES, MODEL}, "ex03-model-flatten-from-input",
            {SLIDES, MODEL}),
@@ -132,9 +134,9 @@ MUTANTS = [
 # of its own. mutant -> (the model's mistake, the checks that must show it); every check shows one of the two
 # messages or none (model_options may).
 MODEL_MISTAKE = {
-    "conv parameter count missing the bias": ("ex03-model-no-bias", {MODEL}),
+    "conv parameter count missing the bias": ("ex03-model-conv-no-bias", {MODEL}),
     "parameter count ignores the input channels": ("ex03-model-no-in-channels", {MODEL}),
-    "dense parameter count missing the bias": ("ex03-model-no-bias", {MODEL}),
+    "dense parameter count missing the bias": ("ex03-model-dense-no-bias", {MODEL}),
 }
 
 

@@ -156,7 +156,7 @@ MUTANTS = [
            "ex08-avg-overwrite", {AVG_OVERLAP}),
     mutant("avg: stride None means 1", "stride = size if stride is None else stride\n    h_out",
            "stride = 1 if stride is None else stride\n    h_out", {SLIDES, AVG_RANDOM}),
-    mutant("modifies x", "    return dout * (x > 0)", "    x[...] = 0\n    return dout * (x > 0)", {INPUTS}),
+    mutant("modifies x", "    return dout * (x > 0)", "    dx = dout * (x > 0)\n    x[...] = 0\n    return dx", {INPUTS}),
 ]
 
 

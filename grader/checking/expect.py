@@ -2,8 +2,13 @@
 
 ``expect_array`` / ``expect_number`` / ``expect_raises`` / ``expect_inputs_unchanged`` raise
 :class:`grader.checking.student.CheckFailed` with a one-line summary (type, then shape, then the first differing
-index and the largest error) and detail lines; ``expect_pinned`` runs a table of pinned examples (the slides' worked
-examples, answers checked against torch in the tests).
+index and the largest error) and detail lines.
+
+The precision policy, the same everywhere: answers are compared at float32 precision. A value passes when
+``|got - expected| <= ATOL + RTOL * max(|expected|, the array's largest |expected|)``, so float32 arithmetic (or a
+float32 result) is accepted and a sum whose terms cancel is not judged by its tiny remainder; a difference larger
+than that is a wrong value, and when it is small the message says that precision is the likely cause. A 0-d array
+counts as the number it holds.
 """
 from __future__ import annotations
 
@@ -33,7 +38,17 @@ def describe(value) -> str:
         else f"a {name}"
 
 
+RTOL, ATOL = 1e-5, 1e-8
+
+
 def format_value(value, max_chars: int = 600) -> str:
+    """A value as a student reads it: arrays with numpy's repr (4 decimals), a constant array as np.ones/np.zeros/
+    np.full of its shape (a 2x3x4x4 block of ones says nothing more), cut after ``max_chars`` characters."""
+    if isinstance(value, np.ndarray) and value.size > 1 and value.dtype.kind in "biuf" and np.all(value == value.flat[0]):
+        v = value.flat[0].item()
+        shape = tuple(int(s) for s in value.shape)
+        text = {0: f"np.zeros({shape})", 1: f"np.ones({shape})"}.get(v, f"np.full({shape}, {v!r})")
+        return text if value.dtype == np.float64 else f"{text[:-1]}, dtype={value.dtype})"
     if isinstance(value, np.ndarray):
         with np.printoptions(precision=4, suppress=True, threshold=200, linewidth=100):
             text = repr(value)
@@ -51,9 +66,10 @@ def format_call(fn: str, args: tuple = (), kwargs: dict | None = None) -> str:
 
 
 # -- expectations -----------------------------------------------------------------------------------------------
-def expect_array(got, expected: np.ndarray, *, what: str = "the result", rtol: float = 1e-6,
-                 atol: float = 1e-8) -> None:
-    """Fail unless ``got`` is an ndarray of ``expected``'s shape with values close to it."""
+def expect_array(got, expected: np.ndarray, *, what: str = "the result", rtol: float = RTOL,
+                 atol: float = ATOL) -> None:
+    """Fail unless ``got`` is an ndarray of ``expected``'s shape with values close to it (the precision policy in
+    the module docstring; a check may ask for a tighter ``rtol`` where float64 is the point)."""
     expected = np.asarray(expected)
     if not isinstance(got, np.ndarray):
         raise CheckFailed(f"{what} is {describe(got)}, expected an ndarray of shape {expected.shape}")
@@ -63,23 +79,37 @@ def expect_array(got, expected: np.ndarray, *, what: str = "the result", rtol: f
         raise CheckFailed(f"{what} has dtype {got.dtype}, expected real numbers (float64)")
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
-    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=False)
+    scale = float(np.max(np.abs(e))) if e.size and np.isfinite(e).all() else 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(g - e)
+        close = (err <= atol + rtol * np.maximum(np.abs(e), scale)) | ((g == e) & np.isinf(e))
     if close.all():
         return
     bad = np.argwhere(~close)
     idx = tuple(int(i) for i in bad[0])
-    with np.errstate(invalid="ignore"):
-        err = np.abs(g - e)
     max_err = np.nanmax(err) if np.isfinite(err).any() else float("nan")
     raise CheckFailed(
         f"{what} differs from the expected values at {len(bad)} of {e.size} positions",
         f"first difference at index {idx}: expected {e[idx]:.6g}, got {g[idx]:.6g}; max abs error {max_err:.3g}",
-        f"expected:\n{format_value(e)}", f"got:\n{format_value(got)}")
+        *_precision_note(got, max_err, scale), f"expected:\n{format_value(e)}", f"got:\n{format_value(got)}")
+
+
+def _precision_note(got: np.ndarray, max_err: float, scale: float) -> list[str]:
+    """Why a near miss is probably precision, not a formula."""
+    if got.dtype.kind == "f" and got.dtype.itemsize < 8:
+        return [f"your result has {got.dtype} precision: compute in float64 (np.float64), as the inputs are"]
+    if np.isfinite(max_err) and max_err <= 1e-3 * max(scale, 1e-12):
+        return [f"the differences are tiny (at most {max_err:.2g}, against values up to {scale:.3g}): part of your "
+                f"computation has float32 precision (np.float32 arrays, .astype(np.float32)?): compute in float64"]
+    return []
 
 
 def expect_number(got, expected: float, *, what: str = "the result", integer: bool = False,
-                  rtol: float = 1e-6, atol: float = 1e-9) -> None:
-    """Fail unless ``got`` is a number close to ``expected`` (an exact int when ``integer``)."""
+                  rtol: float = RTOL, atol: float = ATOL) -> None:
+    """Fail unless ``got`` is a number close to ``expected`` (an exact int when ``integer``); a 0-d array counts as
+    the number it holds."""
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biuf":
+        got = got[()]
     if integer:
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             raise CheckFailed(f"{what} is {describe(got)}, expected the int {expected}")
@@ -88,29 +118,63 @@ def expect_number(got, expected: float, *, what: str = "the result", integer: bo
         return
     if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
         raise CheckFailed(f"{what} is {describe(got)}, expected a float close to {expected:.6g}")
-    if not np.isfinite(float(got)) or not np.isclose(float(got), expected, rtol=rtol, atol=atol):
-        raise CheckFailed(f"{what} is {float(got):.6g}, expected {expected:.6g}")
+    if not np.isfinite(float(got)) or not abs(float(got) - expected) <= atol + rtol * abs(expected):
+        note = []
+        if isinstance(got, np.floating) and got.dtype.itemsize < 8:
+            note = [f"your result is a {got.dtype}: compute in float64 (np.float64), as the inputs are"]
+        elif np.isfinite(float(got)) and abs(float(got) - expected) <= 1e-3 * abs(expected):
+            note = ["the difference is tiny: part of your computation has float32 precision? compute in float64"]
+        raise CheckFailed(f"{what} is {float(got):.6g}, expected {expected:.6g}", *note)
 
 
-def expect_raises(student: Student, exc_type: str, fn: str, *args, **kwargs) -> None:
-    """Fail unless calling ``fn`` raises an exception named ``exc_type`` (or a subclass we know of)."""
+def expect_raises(student: Student, exc_type: str, fn: str, *args, why: str = "", **kwargs) -> None:
+    """Fail unless calling ``fn`` raises an exception named ``exc_type``; ``why`` says in words why the call is
+    invalid ("x has 3 channels, w has 1"), shown first when it fails."""
     try:
         got = student.call(fn, *args, **kwargs)
-    except CheckFailed as failure:
-        if f"raised {exc_type}:" in failure.summary:
+    except CheckFailed as raised:
+        if raised.kind == "raised" and exc_type in raised.raised:
             return
-        raise CheckFailed(f"expected {fn}() to raise {exc_type}, but it " + failure.summary.split("() ", 1)[-1],
-                          *failure.details) from None
-    raise CheckFailed(f"expected {fn}() to raise {exc_type}, but it returned {describe(got)}")
+        failure = CheckFailed(f"expected {fn}() to raise {exc_type}, but it " + raised.summary.split("() ", 1)[-1],
+                              *raised.details, kind=raised.kind)
+    else:
+        failure = CheckFailed(f"expected {fn}() to raise {exc_type}, but it returned {describe(got)}")
+    if why:
+        failure.details.insert(0, f"why the call is invalid: {why}")
+    raise failure
 
 
-def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str = "work on a copy instead") -> None:
-    """Call ``fn(**case)`` and fail if it changed one of its array arguments in place (``advice`` ends the message)."""
+def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str = "work on a copy instead",
+                            judge=None) -> bool:
+    """Call ``fn(**case)`` and fail if it changed one of its array arguments in place (``advice`` ends the message).
+
+    Only a call that returned is judged, and with ``judge(answer)`` (which raises CheckFailed for a wrong answer)
+    only one that returned a correct answer: returns False, judging nothing, for a call that raised or answered
+    wrongly (those are the value checks' business), True otherwise.
+    """
     before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
-    _, _, after = student.call(fn, return_args=True, **case)
+    try:
+        got, _, after = student.call(fn, return_args=True, **case)
+    except CheckFailed as failure:
+        if failure.kind == "raised":
+            return False
+        raise
+    if judge is not None:
+        try:
+            judge(got)
+        except CheckFailed:
+            return False
     for name, original in before.items():
         if not (isinstance(after.get(name), np.ndarray) and np.array_equal(after[name], original)):
-            raise CheckFailed(f"{fn}() changed its argument '{name}' in place; {advice}")
+            details = []
+            returned = got if isinstance(got, (tuple, list)) else (got,)
+            if any(isinstance(r, np.ndarray) and isinstance(after.get(name), np.ndarray) and r.shape ==
+                   after[name].shape and np.array_equal(r, after[name]) for r in returned):
+                details.append(f"what {fn}() returned is '{name}' itself, changed: `out = {name}` gives the same "
+                               f"array a second name, so writing into out writes into {name}; start from "
+                               f"{name}.copy()")
+            raise CheckFailed(f"{fn}() changed its argument '{name}' in place; {advice}", *details)
+    return True
 
 
 @contextmanager

@@ -1,9 +1,12 @@
-"""Running a property: hypothesis-generated cases, derandomized, and the shrunk counterexample.
+"""Running a property: hypothesis-generated cases, seeded, and the shrunk counterexample.
 
-``for_all`` runs hypothesis in this (grader) process with a fixed seed, no example database and no dependence on
+``for_all`` runs hypothesis in this (grader) process with a seed taken from the exercise, the check and the
+hidden-input secret (:meth:`grader.checking.student.Student.next_seed`), no example database and no dependence on
 the files around it, so the same submission meets the same inputs on every run and machine. On failure the message
-carries the shrunk input as a call and the named mistake its answer matches, if any. ``run_once`` gives a fixed
-check (pinned examples, invalid arguments) the same failure format.
+carries the shrunk input as a call and the named mistake its answer matches, if any; shrinking keeps the failure
+what it was (the same kind, the same named mistake or none), so the counterexample shown is one on which the
+mistake named is the one that explains the answer. ``run_once`` gives a fixed check (pinned examples, invalid
+arguments) the same failure format.
 """
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ import time
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "cnn-grader-hypothesis"))
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis.errors import HypothesisException  # noqa: E402
 
-from grader.checking.expect import expect_array, format_call, prefixed  # noqa: E402
+from grader.checking.expect import expect_array, expect_inputs_unchanged, format_call, prefixed  # noqa: E402
 from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
 
 try:  # hypothesis mixes in constants from "local" source files; that would make inputs depend on the install
@@ -37,8 +40,11 @@ class _StopShrinking(BaseException):
 
 
 # -- running properties -----------------------------------------------------------------------------------------
+FIXED_SEED = 20240917   # properties run without a Student (the grader's own tests)
+
+
 def _settings(examples: int):
-    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+    return settings(max_examples=examples, derandomize=False, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
                     phases=(Phase.explicit, Phase.generate, Phase.shrink))
 
@@ -46,11 +52,12 @@ def _settings(examples: int):
 def for_all(body, strategy, *, student: Student | None = None, examples: int = DEFAULT_EXAMPLES) -> None:
     """Run ``body(case)`` on hypothesis-generated cases; on failure raise CheckFailed for the shrunk case.
 
-    ``student`` (optional) lets the message name the student call that went wrong and look it up in the
-    exercise's named mistakes.
+    ``student`` (optional) seeds the inputs, lets the message name the student call that went wrong, and looks its
+    answer up in the exercise's named mistakes.
     """
-    state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0}
+    state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0, "signature": None}
 
+    @seed(student.next_seed() if student is not None else FIXED_SEED)
     @_settings(examples)
     @given(strategy)
     def run(case):
@@ -64,6 +71,11 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
             body(case)
         except CheckFailed as failure:
             call = student.last_call if student is not None else None
+            signature = (failure.kind, student.diagnose(call) if student is not None else None)
+            if state["signature"] is None:
+                state["signature"] = signature
+            elif signature != state["signature"]:
+                return   # a smaller input that fails differently: not the counterexample of this failure
             state["fail"] = (failure, call)
             raise
 
@@ -71,7 +83,7 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
         run()
     except (CheckFailed, _StopShrinking):
         failure, call = state["fail"]
-        raise _with_call(failure, call, student, "smallest failing input") from None
+        raise _with_call(failure, call, student, "smallest failing input", state["signature"][1]) from None
     except Abort as abort:
         call = student.last_call if student is not None else None
         raise _with_call(abort.failure, call, None, "the input it was given") from None
@@ -97,11 +109,15 @@ def run_once(body, student: Student | None = None) -> None:
         raise _with_call(abort.failure, student.last_call if student else None, None) from None
 
 
-def _with_call(failure: CheckFailed, call, student: Student | None, label: str = "failing input") -> CheckFailed:
+_UNSET = object()
+
+
+def _with_call(failure: CheckFailed, call, student: Student | None, label: str = "failing input",
+               diagnosis=_UNSET) -> CheckFailed:
     if call is not None and not failure.not_implemented:
         failure.details.insert(0, f"{label}:\n" + format_call(call.fn, call.args, call.kwargs))
     if student is not None and call is not None and failure.misconception is None:
-        failure.misconception = student.diagnose(call)
+        failure.misconception = student.diagnose(call) if diagnosis is _UNSET else diagnosis
     return failure
 
 
@@ -143,3 +159,23 @@ class Reference:
                 with prefixed(f"{prefix} '{label}': "):
                     self.expect(fn, student.call(fn, **kwargs), answer)
         run_once(body, student)
+
+    def inputs_unchanged(self, student: Student, fn: str | None, strategy, *, examples: int,
+                         advice: str = "work on a copy instead") -> None:
+        """The student's ``fn(**case)`` leaves its array arguments as they were, judged only on calls that
+        returned a correct answer (``fn`` None: the strategy draws ``(fn, case)`` pairs). Fails when no call could
+        be judged, so that code which computes nothing cannot pass it."""
+        judged = []
+
+        def body(item):
+            name, case = (fn, item) if fn is not None else item
+            judge = None
+            if name in self.truth:
+                expected = self.truth[name](**case)
+                judge = lambda got: self.expect(name, got, expected)  # noqa: E731
+            if expect_inputs_unchanged(student, name, case, advice, judge=judge):
+                judged.append(name)
+        for_all(body, strategy, student=student, examples=examples)
+        if not judged:
+            raise CheckFailed(f"{fn + '()' if fn else 'the functions'} returned no correct answer on these inputs, "
+                              f"so whether the inputs stay unchanged could not be judged")

@@ -10,7 +10,9 @@ every exercise:
     a different message explains the answer too (mistakes that make no difference on this input explain nothing).
 
 So a message is only shown when the input tells the known mistakes apart; otherwise nothing is named. A ``wrong``
-function that cannot apply to an input (a padding mistake on a call without padding) raises any exception.
+function that cannot apply to an input (a padding mistake on a call without padding) raises any exception; one
+whose mistaken code would raise on the input (an assert that the windows divide evenly) returns :data:`RAISES`,
+and explains a call that raised where the right answer exists.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+
+RAISES = type("Raises", (), {"__repr__": lambda self: "RAISES"})()   # a wrong "answer": the code raises here
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,8 @@ class Mistakes:
             right = self.right[call.fn](**arguments)
         except Exception:  # noqa: BLE001 - an input the reference refuses: nothing to compare with
             return []
-        if matches(call.result, right):
+        raised = bool(getattr(call, "raised", ()))
+        if not raised and matches(call.result, right):
             return []
         found = []
         for entry in self.entries:
@@ -94,7 +100,10 @@ class Mistakes:
                 wrong = entry.wrong(**arguments)
             except Exception:  # noqa: BLE001 - the mistake does not apply to this input
                 continue
-            if not matches(wrong, right) and matches(call.result, wrong):
+            if wrong is RAISES:
+                if raised:
+                    found.append(entry)
+            elif not raised and not matches(wrong, right) and matches(call.result, wrong):
                 found.append(entry)
         return found
 

@@ -19,13 +19,15 @@ class CheckFailed(Exception):
     ``kind`` says what ended the call when it was not a wrong answer: "timeout", "crash", "raised", ... (None for a
     wrong answer)."""
 
-    def __init__(self, summary: str, *details: str, misconception: str | None = None, kind: str | None = None):
+    def __init__(self, summary: str, *details: str, misconception: str | None = None, kind: str | None = None,
+                 raised: tuple[str, ...] = ()):
         super().__init__(summary)
         self.summary = summary
         self.details = list(details)
         self.misconception = misconception
         self.not_implemented = False
         self.kind = kind
+        self.raised = raised   # for kind "raised": the exception's class and base class names
 
 
 class Abort(BaseException):
@@ -43,6 +45,7 @@ class CallRecord:
     args: tuple
     kwargs: dict
     result: object = None
+    raised: tuple[str, ...] = ()   # the exception's class and base names, when the call raised
 
 
 @dataclass
@@ -61,8 +64,25 @@ class Student:
     options: dict = field(default_factory=dict)
     mistakes: object = None
     driver: str | None = None
+    secret: str | None = None
     last_call: CallRecord | None = field(default=None, init=False)
+    check: str = field(default="", init=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False)
+    _properties: int = field(default=0, init=False, repr=False)
+
+    def begin_check(self, name: str) -> None:
+        """The grading moves on to the check called ``name`` (its generated inputs are seeded from the name)."""
+        self.check, self._properties, self.last_call = name, 0, None
+
+    def next_seed(self) -> int:
+        """The seed of the check's next generated property: from the exercise, the check's name, the property's
+        place in the check and the hidden-input secret (None: the inputs a student sees locally), so the same
+        code meets the same inputs on every run, whatever the grader's source looks like."""
+        import hashlib
+
+        self._properties += 1
+        text = f"{self.exercise}|{self.check}|{self._properties}|{self.secret or ''}"
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
     def call(self, fn: str, *args, **kwargs):
         """Call a student function; raises CheckFailed / aborts the property for anything but a return value."""
@@ -116,8 +136,10 @@ class Student:
                 failure = CheckFailed(f"{fn}() is not implemented yet", kind="not implemented")
                 failure.not_implemented = True
                 raise Abort(failure) from None
+            if self.last_call is not None:
+                self.last_call.raised = exc.kinds
             raise CheckFailed(f"{fn}() raised {exc.type_name}: {exc.message}", *traceback_lines(exc.info),
-                              kind="raised") from None
+                              kind="raised", raised=exc.kinds) from None
         except SandboxFailure as exc:
             message = str(exc).replace(*rename) if rename else str(exc)
             raise Abort(CheckFailed(message, kind=exc.kind)) from None

@@ -40,8 +40,11 @@ class StudentRaised(Exception):
 
     def __init__(self, info: dict):
         self.info = info
-        self.type_name = info.get("type", "Exception")
-        self.message = info.get("message", "")
+        self.type_name = str(info.get("type", "Exception"))[:200]
+        self.message = str(info.get("message", ""))[:2000]
+        kinds = info.get("kinds")
+        # the exception's class and its bases, as the student process reported them ("ShapeError", "ValueError")
+        self.kinds = tuple(str(k)[:200] for k in kinds[:20]) if isinstance(kinds, list) else (self.type_name,)
         super().__init__(f"{self.type_name}: {self.message}")
 
     @property

@@ -86,8 +86,9 @@ def describe_exception(exc: BaseException, student_file: str) -> dict:
         tb = _student_traceback(exc, student_file)[-4000:]
     except BaseException:
         tb = ""
-    info = {"type": type(exc).__name__ if isinstance(type(exc).__name__, str) else "Exception",
-            "message": message[:2000], "traceback": tb}
+    kinds = [k.__name__[:200] for k in type(exc).__mro__ if isinstance(getattr(k, "__name__", None), str)]
+    info = {"type": kinds[0] if kinds else "Exception", "kinds": kinds[:20], "message": message[:2000],
+            "traceback": tb}
     if isinstance(exc, SyntaxError):
         info.update(file=str(exc.filename), line=exc.lineno, text=str(exc.text or "").rstrip()[:300])
     else:

@@ -17,10 +17,11 @@ def _pair(k) -> tuple[int, int]:
     return (k, k) if isinstance(k, int) else tuple(k)
 
 
-def wrong_count(layers, input_shape, *, biases=True, in_channels=True, flatten_from_input=False,
-                pools_shrink=True) -> int:
+def wrong_count(layers, input_shape, *, biases=True, conv_biases=True, dense_biases=True, in_channels=True,
+                flatten_from_input=False, pools_shrink=True) -> int:
     """count_params as a student with one mistake computes it (plain arithmetic; valid specs only):
-    ``biases=False`` leaves every bias out, ``in_channels=False`` gives each conv filter KH*KW weights,
+    ``biases=False`` leaves every bias out (``conv_biases``/``dense_biases``: those of one kind of layer),
+    ``in_channels=False`` gives each conv filter KH*KW weights,
     ``flatten_from_input=True`` flattens input_shape instead of the tracked shape, ``pools_shrink=False`` makes
     pooling keep the shape. With every option at its default it is the right count."""
     shape, total = tuple(input_shape), 0
@@ -30,7 +31,7 @@ def wrong_count(layers, input_shape, *, biases=True, in_channels=True, flatten_f
             c, h, w = shape
             kh, kw = _pair(o["kernel_size"])
             f, s, p, g = o["out_channels"], o["stride"], o["padding"], o["groups"]
-            total += f * (c // g if in_channels else 1) * kh * kw + (f if o["bias"] and biases else 0)
+            total += f * (c // g if in_channels else 1) * kh * kw + (f if o["bias"] and biases and conv_biases else 0)
             shape = (f, (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1)
         elif name in ("maxpool", "avgpool") and pools_shrink:
             c, h, w = shape
@@ -41,7 +42,8 @@ def wrong_count(layers, input_shape, *, biases=True, in_channels=True, flatten_f
         elif name == "flatten":
             shape = (math.prod(input_shape if flatten_from_input else shape),)
         elif name == "dense":
-            total += shape[0] * o["out_features"] + (o["out_features"] if o["bias"] and biases else 0)
+            total += shape[0] * o["out_features"] + (o["out_features"] if o["bias"] and biases and dense_biases
+                                                     else 0)
             shape = (o["out_features"],)
     return total
 
@@ -58,6 +60,8 @@ def _conv(in_channels, out_channels, kernel_size, bias, groups):
 
 def _model(layers, input_shape):
     return {"no bias": wrong_count(layers, input_shape, biases=False),
+            "no conv bias": wrong_count(layers, input_shape, conv_biases=False),
+            "no dense bias": wrong_count(layers, input_shape, dense_biases=False),
             "no in channels": wrong_count(layers, input_shape, in_channels=False),
             "flatten from input": wrong_count(layers, input_shape, flatten_from_input=True),
             "pools ignored": wrong_count(layers, input_shape, pools_shrink=False)}
@@ -82,6 +86,12 @@ MISTAKES = Mistakes(right=TRUTH, entries=[
     Mistake("ex03-model-no-bias", "count_params",
             "Your total leaves out the biases: every conv filter and every dense output has one (unless its "
             "spec says bias=False).", variant(_model, "no bias")),
+    Mistake("ex03-model-conv-no-bias", "count_params",
+            "Your total leaves out the conv layers' biases: each of a conv layer's out_channels filters has one "
+            "bias (unless its spec says bias=False).", variant(_model, "no conv bias")),
+    Mistake("ex03-model-dense-no-bias", "count_params",
+            "Your total leaves out the dense layers' biases: a dense layer has one bias per output (unless its "
+            "spec says bias=False).", variant(_model, "no dense bias")),
     Mistake("ex03-model-no-in-channels", "count_params",
             "Your conv layers ignore their input channels: a filter has C * KH * KW weights, where C is the "
             "channel count that reaches the layer (the previous conv's out_channels).",

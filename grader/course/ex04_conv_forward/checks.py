@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, expect_inputs_unchanged, expect_raises, for_all, run_once, st, truth
+from grader.checking import Reference, expect_raises, for_all, run_once, st, truth
 from grader.checking.strategies import generic_arrays, stride_and_padding
 
 FN = "conv_forward"
@@ -82,8 +82,8 @@ def cases(draw, stride=1, padding=0, bias="array", integer=None):
     """
     integer = not draw(st.booleans()) if integer is None else integer   # shrinks to integers
     _, p, options = stride_and_padding(draw, stride, padding)
-    # C shrinks to 1, then 3, then 2: on C = 2 "bias added per channel" gives the same answer as "bias added twice"
-    n, c, f = draw(st.integers(1, 3)), draw(st.sampled_from((1, 3, 2))), draw(st.integers(1, 3))
+    # C is 1 or 3, never 2: with 2 channels "bias added per channel" gives the same answer as "bias added twice"
+    n, c, f = draw(st.integers(1, 3)), draw(st.sampled_from((1, 3))), draw(st.integers(1, 3))
     h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
     kh, kw = draw(st.integers(1, min(4, h + 2 * p))), draw(st.integers(1, min(4, w + 2 * p)))
     with_bias = bias == "array" or (bias == "either" and draw(st.booleans()))
@@ -128,5 +128,4 @@ def invalid_shapes(student):
 
 
 def inputs_unchanged(student):
-    for_all(lambda case: expect_inputs_unchanged(student, FN, case), cases(stride=None, padding=None, bias="either"),
-            student=student, examples=10)
+    REFERENCE.inputs_unchanged(student, FN, cases(stride=None, padding=None, bias="either"), examples=10)

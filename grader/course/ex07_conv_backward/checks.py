@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import CheckFailed, Reference, describe, expect_array, expect_inputs_unchanged, for_all, st, truth
+from grader.checking import CheckFailed, Reference, describe, expect_array, for_all, st, truth
 from grader.checking.strategies import values
 
 FN = "conv_backward"
@@ -152,5 +152,4 @@ def edge_cases(student):
 
 
 def inputs_unchanged(student):
-    for_all(lambda case: expect_inputs_unchanged(student, FN, case),
-            cases(strides=(1, 2), paddings=(0, 1)), student=student, examples=6)
+    REFERENCE.inputs_unchanged(student, FN, cases(strides=(1, 2), paddings=(0, 1)), examples=6)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, expect_inputs_unchanged, for_all, st, truth
+from grader.checking import Reference, for_all, st, truth
 from grader.checking.strategies import small_ints
 
 
@@ -184,4 +184,4 @@ def inputs_unchanged(student):
         pool_cases(overlap=True).map(lambda case: ("max_pool_backward", case)),
         pool_cases(overlap=True, x_values="any").map(lambda case: ("avg_pool_backward", case)))
 
-    for_all(lambda item: expect_inputs_unchanged(student, *item), strategy, student=student, examples=12)
+    REFERENCE.inputs_unchanged(student, None, strategy, examples=12)
