@@ -15,8 +15,10 @@ from types import ModuleType
 
 from grader.sandbox.limits import Limits
 
-# Exercises done by hand in numpy: the student's file may not import a library that already implements them.
-NUMPY_ONLY_REFUSED = ("torch", "functorch", "scipy", "tensorflow", "keras", "jax", "sklearn", "skimage", "cv2")
+# Libraries that must not reach a student's code beyond those its exercise declares: they already implement the
+# exercises (torch, scipy, ...) or ship the data sets (sklearn, keras, tensorflow, torchvision's datasets).
+REFUSED_LIBRARIES = ("torch", "functorch", "torchvision", "scipy", "tensorflow", "keras", "jax", "sklearn",
+                     "skimage", "cv2")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Exercise:
     topic: str                     # one line for `grade list`
     time_budget: float = 30.0      # seconds for the whole exercise (all checks)
     limits: Limits = field(default_factory=Limits)
-    uses_torch: bool = False       # the student's code imports torch: its process sees the full Python installation
+    libraries: tuple[str, ...] = ("numpy",)   # the third-party packages the student's code may import
     driver: bool = False           # the exercise has a driver.py that runs inside the student process
 
     # -- names and places -----------------------------------------------------------------------------------------
@@ -66,9 +68,13 @@ class Exercise:
 
     # -- sandbox policy, derived from the declarations ---------------------------------------------------------------
     @property
+    def uses_torch(self) -> bool:
+        return "torch" in self.libraries
+
+    @property
     def refuse_imports(self) -> tuple[str, ...]:
-        """Top-level packages the student's file may not import."""
-        return () if self.uses_torch else NUMPY_ONLY_REFUSED
+        """Top-level packages the student's file may not import: the refused libraries it does not declare."""
+        return tuple(name for name in REFUSED_LIBRARIES if name not in self.libraries)
 
     @property
     def confine(self) -> bool:

@@ -25,6 +25,6 @@ EXERCISE = Exercise(
     ),
     time_budget=600.0,
     limits=Limits(call_seconds=150.0, load_seconds=60.0, memory_mb=None, cpu_seconds=None),
-    uses_torch=True,
+    libraries=("numpy", "torch"),
     driver=True,
 )
