@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from grader.checking import truth
+from grader import version
+from grader.checking import replay, truth
 from grader.checking.student import Abort, CheckFailed, Student
 from grader.course.entry import Exercise
+from grader.reference import SOLUTIONS, ReferenceBox
 from grader.results import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult, missing_result
 from grader.sandbox.client import Sandbox
 
@@ -20,12 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
-                   spawner=None, options: dict | None = None, secret: str | None = None) -> ExerciseResult:
+                   spawner=None, options: dict | None = None, secret: str | None = None,
+                   replays: Path | None | bool = None) -> ExerciseResult:
     """Grade ``exercises_dir/ex.file`` against the checks in the exercise's entry.
 
     ``options`` reach the checks as ``student.options`` (e.g. ``{"data": "/path/to/mnist"}`` for exercise 10);
     ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope);
-    ``secret`` draws hidden inputs (None: the inputs a student meets locally).
+    ``secret`` draws hidden inputs (None: the inputs a student meets locally). ``replays``: the folder of replay
+    stores (default: the shipped ones, then the user's cache; see :func:`replay_store`); False: no replay, every
+    property runs hypothesis in full (the tests compare both ways).
     How the student process is confined follows the entry's declarations (see :mod:`grader.course.entry`).
     """
     t0 = time.perf_counter()
@@ -38,7 +43,9 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
                   confine=ex.confine, preload=ex.preload)
     try:
         box.start()
-        truth.warm_up()  # import torch here while the student's file loads in the other process
+        store = None if replays is False else replay_store(ex, secret, replays)   # while the file loads
+        if store is None or not store.cases:
+            truth.warm_up()  # import torch now, in parallel with the student's process, not at the first answer
         load = box.load()
         if not load.ok:
             result.status, result.message = ERROR, load.describe()
@@ -47,8 +54,11 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
         else:
             student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget,
                               options=dict(options or {}), mistakes=ex.mistakes(), driver=ex.driver_module,
-                              secret=secret)
-            result.checks = _run_checks(ex, student, on_check)
+                              secret=secret, replay=store)
+            with replay.active(store):
+                result.checks = run_checks(ex, student, on_check)
+            if store is not None and store.changed:
+                replay.save(store, replays or None)
             if student.info:
                 result.info = dict(student.info)
     finally:
@@ -71,7 +81,49 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
     return result
 
 
-def _run_checks(ex: Exercise, student: Student, on_check) -> list[CheckResult]:
+def replay_store(ex: Exercise, secret: str | None, folder: Path | None = None):
+    """The exercise's replay store: a valid stored one, else one prepared from the reference solution (when
+    solutions/ is there), else an empty one that this grading fills with the properties it sees pass. None for an
+    exercise that trains (its checks judge one training run, nothing is replayed)."""
+    if ex.uses_torch:
+        return None
+    current = version.grader_version()
+    store = replay.load(ex.number, current, secret, None if folder is None else (folder,))
+    if store is not None:
+        return store
+    store = replay.Store(ex.number, current, secret)
+    if (SOLUTIONS / ex.file).is_file():
+        prepare(ex, store, secret)
+        replay.save(store, folder)
+    return store
+
+
+def prepare_replays(folder: Path, exercises, secret: str | None = None) -> list[Path]:
+    """Prepare and save the replay stores of ``exercises`` into ``folder`` (for a batch, the student kit, the
+    Gradescope autograder), from the reference solutions; an exercise that trains, or has no reference here, is
+    left out. Returns the files written."""
+    written = []
+    for ex in exercises:
+        if ex.uses_torch or not (SOLUTIONS / ex.file).is_file():
+            continue
+        store = replay.Store(ex.number, version.grader_version(), secret)
+        prepare(ex, store, secret)
+        path = replay.save(store, folder)
+        if path is not None:
+            written.append(path)
+    return written
+
+
+def prepare(ex: Exercise, store, secret: str | None) -> None:
+    """Fill ``store`` by grading the reference solution in this process with the same ``secret`` (every property
+    passes, so every one's cases are recorded, with every ground-truth answer)."""
+    student = Student(ReferenceBox(SOLUTIONS / ex.file, ex.functions), ex.number, options={},
+                      driver=ex.driver_module, secret=secret, replay=store)
+    with replay.active(store):
+        run_checks(ex, student)
+
+
+def run_checks(ex: Exercise, student: Student, on_check=None) -> list[CheckResult]:
     """Every check of the entry, value checks first; a hygiene check runs only once a value check of each
     function it judges has passed (otherwise it fails with 0 points and says what earns it)."""
     done: dict[int, CheckResult] = {}

@@ -1,16 +1,19 @@
 """Running a property: hypothesis-generated cases, seeded, and the shrunk counterexample.
 
 ``for_all`` runs hypothesis in this (grader) process with a seed taken from the exercise, the check and the
-hidden-input secret (:meth:`grader.checking.student.Student.next_seed`), no example database and no dependence on
+hidden-input secret (:meth:`grader.checking.student.Student.next_property`), no example database and no dependence on
 the files around it, so the same submission meets the same inputs on every run and machine. On failure the message
 carries the shrunk input as a call and the named mistake its answer matches, if any; shrinking keeps the failure
 what it was (the same kind, the same named mistake or none), so the counterexample shown is one on which the
 mistake named is the one that explains the answer. ``run_once`` gives a fixed check (pinned examples, invalid
-arguments) the same failure format.
+arguments) the same failure format. With a replay store (:mod:`grader.checking.replay`) a property first replays
+its stored cases, and runs hypothesis only when one of them fails.
 """
 from __future__ import annotations
 
+import copy
 import os
+import struct
 import tempfile
 import time
 
@@ -20,7 +23,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis.errors import HypothesisException  # noqa: E402
 
 from grader.checking.expect import expect_array, expect_inputs_unchanged, format_call, prefixed  # noqa: E402
+from grader.checking.replay import truth_function  # noqa: E402
 from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
+from grader.sandbox import protocol  # noqa: E402
 
 try:  # hypothesis mixes in constants from "local" source files; that would make inputs depend on the install
     from hypothesis.internal.conjecture import providers as _providers
@@ -55,9 +60,14 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
     ``student`` (optional) seeds the inputs, lets the message name the student call that went wrong, and looks its
     answer up in the exercise's named mistakes.
     """
+    label, seed_value = student.next_property() if student is not None else (None, FIXED_SEED)
+    store = student.replay if student is not None else None
+    if store is not None and label in store.cases and _replayed(body, store.cases[label], student):
+        return
     state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0, "signature": None}
+    seen: list = []
 
-    @seed(student.next_seed() if student is not None else FIXED_SEED)
+    @seed(seed_value)
     @_settings(examples)
     @given(strategy)
     def run(case):
@@ -67,6 +77,8 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
                 state["shrink_deadline"] = time.monotonic() + SHRINK_SECONDS
             elif time.monotonic() > state["shrink_deadline"] or state["shrink_calls"] > SHRINK_CALLS:
                 raise _StopShrinking()
+        if state["fail"] is None and store is not None:
+            seen.append(_plain_copy(case))
         try:
             body(case)
         except CheckFailed as failure:
@@ -81,6 +93,8 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
 
     try:
         run()
+        if store is not None and None not in seen:
+            store.record_cases(label, seen)
     except (CheckFailed, _StopShrinking):
         failure, call = state["fail"]
         raise _with_call(failure, call, student, "smallest failing input", state["signature"][1]) from None
@@ -89,6 +103,32 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
         raise _with_call(abort.failure, call, None, "the input it was given") from None
     except HypothesisException as exc:  # our strategies are wrong, not the student
         raise RuntimeError(f"internal error in the property: {exc}") from exc
+
+
+def _plain_copy(case):
+    """The case as plain data (as the store keeps it), or None when it holds something else."""
+    try:
+        frame = protocol.encode(case)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if b"__unsupported__" in frame:
+        return None
+    header_len, _ = struct.unpack("<QQ", frame[:16])
+    return protocol.decode(frame[16:16 + header_len], frame[16 + header_len:])
+
+
+def _replayed(body, cases: list, student: Student) -> bool:
+    """Run ``body`` on the stored cases; True when every one passed. At the first that fails, False: the property
+    then runs in full (hypothesis meets the same cases first, and shrinks). A crash or a timeout ends it as in a
+    full run."""
+    try:
+        for case in cases:
+            body(copy.deepcopy(case))
+    except CheckFailed:
+        return False
+    except Abort as abort:
+        raise _with_call(abort.failure, student.last_call, None, "the input it was given") from None
+    return True
 
 
 def for_all_against(student: Student, fn: str, truth, strategy, *, examples: int = DEFAULT_EXAMPLES,
@@ -135,7 +175,7 @@ class Reference:
     """
 
     def __init__(self, truth: dict, expect=expect_array, what=None):
-        self.truth = dict(truth)
+        self.truth = {fn: f if hasattr(f, "computes") else truth_function(f) for fn, f in truth.items()}
         self._expect = expect
         self._what = what
 

@@ -65,6 +65,7 @@ class Student:
     mistakes: object = None
     driver: str | None = None
     secret: str | None = None
+    replay: object = None     # a grader.checking.replay.Store: stored cases to replay, or None
     last_call: CallRecord | None = field(default=None, init=False)
     check: str = field(default="", init=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False)
@@ -74,15 +75,16 @@ class Student:
         """The grading moves on to the check called ``name`` (its generated inputs are seeded from the name)."""
         self.check, self._properties, self.last_call = name, 0, None
 
-    def next_seed(self) -> int:
-        """The seed of the check's next generated property: from the exercise, the check's name, the property's
-        place in the check and the hidden-input secret (None: the inputs a student sees locally), so the same
-        code meets the same inputs on every run, whatever the grader's source looks like."""
+    def next_property(self) -> tuple[str, int]:
+        """(label, seed) of the check's next generated property. The label names it (exercise, check, place in the
+        check); the seed adds the hidden-input secret (None: the inputs a student sees locally), so the same code
+        meets the same inputs on every run, whatever the grader's source looks like."""
         import hashlib
 
         self._properties += 1
-        text = f"{self.exercise}|{self.check}|{self._properties}|{self.secret or ''}"
-        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        label = f"{self.exercise}|{self.check}|{self._properties}"
+        text = f"{label}|{self.secret or ''}"
+        return label, int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
     def call(self, fn: str, *args, **kwargs):
         """Call a student function; raises CheckFailed / aborts the property for anything but a return value."""

@@ -35,11 +35,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import __version__, course
+from grader import course, version
 from grader.classroom.gradebook import (ResultsStore, content_hash, grades_csv, histogram_png, summarize,
                                         text_histogram)
 from grader.files import write_atomic
-from grader.paths import PACKAGE_DIR
 from grader.results import ExerciseResult, missing_result, not_graded_result
 from grader.sandbox import protocol
 from grader.sandbox.isolation import kill_group
@@ -51,15 +50,11 @@ class BatchError(Exception):
 
 # -- the grader's version -----------------------------------------------------------------------------------------
 def grader_version(extra: dict | None = None) -> str:
-    """The package version plus a hash of the grader's own source, so editing a check regrades everything."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
-    if extra:
-        digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+    """The grader's version (:mod:`grader.version`), plus a hash of grading options that change results."""
+    if not extra:
+        return version.grader_version()
+    options = hashlib.sha256(json.dumps(extra, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{version.grader_version()}.{options}"
 
 
 # -- the coordinator -----------------------------------------------------------------------------------------------
@@ -169,6 +164,10 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
         notes = {sub.student: sub.notes for sub in subs}
         total = len(queue)
         pool = _Pool(min(jobs, total), out=work, console=console)
+        if total:   # every student's properties replay the same stored cases: prepare them once, here
+            from grader.grading import prepare_replays
+
+            prepare_replays(work / "replay", [course.get(n) for n in sorted({j.exercise for j in queue})])
         interrupted = False
         old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
@@ -377,7 +376,7 @@ class _Pool:
         try:
             protocol.write_message(w.proc.stdin.fileno(), {
                 "op": "grade", "job": job.id, "exercise": job.exercise, "dir": job.dir,
-                "options": options or {}, "overrides": overrides or {}})
+                "options": options or {}, "overrides": overrides or {}, "replays": str(self.out / "replay")})
         except OSError:
             pass  # noticed as a dead worker on the next turn
 

@@ -94,7 +94,7 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
         add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", _torch_requirement(root)).encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
         add(zf, CONFIG_NAME, json.dumps({"exercises": numbers, "version": __version__}, indent=2).encode(), 0o644)
-        for rel, data in kit.entries(root):
+        for rel, data in kit.entries(root) + kit.replay_entries([course.get(n) for n in numbers]):
             add(zf, rel, data, 0o644)
     os.replace(tmp, out)
     return out

@@ -52,7 +52,8 @@ def main(slot: int) -> int:
             ex = course.get(int(job["exercise"])).with_limits(**(job.get("overrides") or {}))
             t0 = time.perf_counter()
             try:
-                result = grade_exercise(ex, Path(job["dir"]), options=job.get("options") or None, spawner=zygote)
+                result = grade_exercise(ex, Path(job["dir"]), options=job.get("options") or None, spawner=zygote,
+                                        replays=Path(job["replays"]) if job.get("replays") else None)
                 reply = {"job": job["job"], "result": result.to_dict()}
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one job
                 reply = {"job": job["job"], "crash": f"{type(exc).__name__}: {exc}"}

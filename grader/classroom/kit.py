@@ -13,7 +13,7 @@ from grader.paths import COURSE_ROOT
 
 KIT_TREES = ("grader", "exercises")
 KIT_FILES = ("pyproject.toml", "README.md", "LICENSE")
-_SKIP_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".DS_Store"}
+_SKIP_NAMES = {"__pycache__", ".pytest_cache", ".hypothesis", ".DS_Store", "replay"}
 _SKIP_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp")
 FORBIDDEN = ("solutions",)
 
@@ -54,6 +54,19 @@ def entries(root: Path = COURSE_ROOT) -> list[tuple[str, bytes]]:
     return out
 
 
+def replay_entries(exercises=None, secret: str | None = None) -> list[tuple[str, bytes]]:
+    """(path inside the kit, content) of the replay stores prepared from the reference solutions here, so that the
+    kit (or the autograder) grades a passing submission without torch from the first run."""
+    import tempfile
+
+    from grader import course
+    from grader.grading import prepare_replays
+
+    with tempfile.TemporaryDirectory(prefix="grade-replays-") as tmp:
+        files = prepare_replays(Path(tmp), exercises or course.EXERCISES, secret)
+        return [(f"grader/replay/{p.name}", p.read_bytes()) for p in files]
+
+
 def build_kit(out: Path, *, force: bool = False, root: Path = COURSE_ROOT) -> list[str]:
     """Copy the kit into ``out``; refuses a non-empty ``out`` unless ``force`` (then the kit's paths are replaced)."""
     out = Path(out)
@@ -72,7 +85,7 @@ def build_kit(out: Path, *, force: bool = False, root: Path = COURSE_ROOT) -> li
             elif target.exists() or target.is_symlink():
                 target.unlink()
     written = []
-    for rel, data in entries(root):
+    for rel, data in entries(root) + replay_entries():
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
