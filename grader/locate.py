@@ -13,7 +13,7 @@ Files are only read (ast, nbformat), never run. Which file holds exercise N:
 from __future__ import annotations
 
 import ast
-import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -41,7 +41,7 @@ def exercises_dir(path: str | Path | None = None) -> Path:
         return here.resolve()  # a flat folder of exercise files, used as the current folder
     for folder in (here, *here.parents):
         candidate = folder if folder.name == "exercises" else folder / "exercises"
-        if candidate.is_dir() and _has_exercises(candidate):
+        if candidate.is_dir() and (_has_exercises(candidate) or any(candidate.glob("*.ipynb"))):
             return candidate.resolve()
     raise NotFound("cannot find an exercises/ folder here or above; run grade from your course folder "
                    "or pass --path DIR")
@@ -146,14 +146,32 @@ def untouched_stub(source: bytes, functions: tuple[str, ...]) -> bool:
         if fn is None:
             return False
         raises = [s for s in fn.body if isinstance(s, ast.Raise)]
-        if not raises or not any("NotImplementedError" in ast.unparse(r) for r in raises):
+        try:
+            if not raises or not any("NotImplementedError" in ast.unparse(r) for r in raises):
+                return False
+        except RecursionError:
             return False
     return True
 
 
-@functools.lru_cache(maxsize=64)
+_DEFINITIONS: dict[tuple[bytes, str], dict | ValueError] = {}
+
+
 def notebook_definitions(data: bytes, name: str) -> dict:
-    """The notebook's top-level definitions (cached by content: a folder's notebooks are read once per command)."""
+    """The notebook's top-level definitions; NotebookError (a ValueError) if it is not one. Cached by content
+    digest (never by the bytes themselves), so each notebook is read once per command even when several exercises
+    ask."""
     from grader import notebooks
 
-    return notebooks.read(data, name).definitions()
+    key = (hashlib.sha256(data).digest(), name)
+    if key not in _DEFINITIONS:
+        if len(_DEFINITIONS) > 1024:
+            _DEFINITIONS.clear()
+        try:
+            _DEFINITIONS[key] = notebooks.read(data, name).definitions()
+        except notebooks.NotebookError as exc:
+            _DEFINITIONS[key] = exc
+    found = _DEFINITIONS[key]
+    if isinstance(found, ValueError):
+        raise notebooks.NotebookError(str(found))
+    return found

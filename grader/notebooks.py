@@ -221,8 +221,11 @@ def _code_cell(number: int, source: str) -> Cell:
 
 
 def _raises_not_implemented(node: ast.AST) -> bool:
-    return any(isinstance(s, ast.Raise) and s.exc is not None and "NotImplementedError" in ast.unparse(s.exc)
-               for s in getattr(node, "body", ()))
+    try:
+        return any(isinstance(s, ast.Raise) and s.exc is not None and "NotImplementedError" in ast.unparse(s.exc)
+                   for s in getattr(node, "body", ()))
+    except RecursionError:
+        return False
 
 
 # -- which top-level statements run ---------------------------------------------------------------------------------
@@ -400,7 +403,10 @@ class _Extractor:
 
     def _statement(self, cell: Cell, stmt: ast.stmt) -> None:
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        reason = self._why_not(stmt)
+        try:
+            reason = self._why_not(stmt)
+        except RecursionError:   # an expression nested thousands deep: not read, so not run
+            reason = "code", "too deeply nested to read"
         if reason is None:
             self._keep(cell, stmt, first)
             return
