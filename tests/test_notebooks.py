@@ -295,3 +295,17 @@ def test_grade_list_reads_notebooks_without_numpy_hypothesis_or_torch(tmp_path):
                          text=True, timeout=60, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME":
                                                                    str(tmp_path)})
     assert "hw2.ipynb" in out.stdout and 'HEAVY=[] NBFORMAT=true' in out.stdout, out.stdout + out.stderr
+
+
+def test_an_exercises_folder_of_notebooks_only_is_found_and_a_stub_notebook_is_todo(tmp_path, monkeypatch):
+    folder = homework(tmp_path, "def conv2d(image, kernel, stride=1, padding=0):\n    raise NotImplementedError",
+                      stubs=False)
+    monkeypatch.chdir(folder.parent)
+    rows = json.loads(CliRunner().invoke(cli, ["list", "--json"]).output)["exercises"]
+    assert rows[0]["file"] == "hw2.ipynb" and rows[0]["status"] == "todo" and rows[1]["status"] == "missing"
+
+
+def test_an_expression_too_deep_to_read_is_skipped_not_a_crash():
+    code = read("x = " + "+".join(["1"] * 1500) + "\ndef conv2d(image, kernel):\n    return image").extract(("conv2d",))
+    assert "def conv2d" in code.source and "x = " not in code.source
+    assert any("cell 1 (line 1)" in n for n in code.notes)
