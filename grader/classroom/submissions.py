@@ -80,6 +80,8 @@ class Submission:
         """Decide, for each exercise, which of the files found holds it (as ``grade exercise`` would)."""
         from grader import locate
 
+        if not self.notebooks:   # then each exercise's own file holds it
+            return
         used = set()
         for ex in exercises:
             candidates = dict(self.notebooks)
