@@ -28,8 +28,10 @@ from grader import notebooks  # noqa: E402
 
 
 def _notebook(solution: str, cells: int = 0, output_bytes: int = 0) -> str:
-    nb = new_notebook(metadata={"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"}})
-    nb.cells += [new_markdown_cell("# HW2"), new_code_cell("%matplotlib inline\n!pip install numpy\nimport numpy as np"),
+    nb = new_notebook(metadata={"colab": {"provenance": []},
+                                "kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    nb.cells += [new_markdown_cell("# HW2"),
+                 new_code_cell("%matplotlib inline\n!pip install numpy\nimport numpy as np"),
                  new_code_cell(solution),
                  new_code_cell("x = np.ones((1, 1, 5, 5))\nprint(conv_forward(x, np.ones((1, 1, 3, 3)), None))"),
                  new_code_cell("for epoch in range(10 ** 9):\n    pass   # trains for minutes")]

@@ -53,20 +53,8 @@ def _has_exercises(folder: Path) -> bool:
 
 # -- which file holds an exercise ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Choice:
-    """The file that holds an exercise (None: none does), and what the student should know about the choice."""
-
-    name: str | None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def notebook(self) -> bool:
-        return bool(self.name) and self.name.endswith(".ipynb")
-
-
-@dataclass(frozen=True)
 class ExerciseFile:
-    """The path of the file that holds an exercise (None: none does), and the notes of the :class:`Choice`."""
+    """The file that holds an exercise (None: none does), and what the student should know about the choice."""
 
     path: Path | None
     notes: tuple[str, ...] = ()
@@ -80,13 +68,14 @@ def notebook_name(ex: Exercise) -> str:
     return f"{ex.package}.ipynb"
 
 
-def choose(ex: Exercise, candidates: Mapping[str, bytes]) -> Choice:
-    """Which of ``candidates`` (file name -> content: the exercise's .py, notebooks) holds ``ex`` (see above)."""
+def choose(ex: Exercise, candidates: Mapping[str, bytes]) -> ExerciseFile:
+    """Which of ``candidates`` (file name -> content: the exercise's .py, notebooks) holds ``ex`` (see above); the
+    path is that file's name."""
     py = candidates.get(ex.file)
     if py is not None and not untouched_stub(py, ex.functions):
-        return Choice(ex.file)
+        return ExerciseFile(Path(ex.file))
     if notebook_name(ex) in candidates:
-        return Choice(notebook_name(ex))
+        return ExerciseFile(Path(notebook_name(ex)))
     notes, ranked = [], []
     for name in sorted(n for n in candidates if n.endswith(".ipynb")):
         try:
@@ -103,8 +92,8 @@ def choose(ex: Exercise, candidates: Mapping[str, bytes]) -> Choice:
         if others:
             notes.append(f"exercise {ex.number}'s functions are in {best} and also in {', '.join(others)}; "
                          f"graded {best}")
-        return Choice(best, tuple(notes))
-    return Choice(ex.file if py is not None else None, tuple(notes))
+        return ExerciseFile(Path(best), tuple(notes))
+    return ExerciseFile(Path(ex.file) if py is not None else None, tuple(notes))
 
 
 def exercise_file(ex: Exercise, folder: Path) -> ExerciseFile:
@@ -118,7 +107,7 @@ def exercise_file(ex: Exercise, folder: Path) -> ExerciseFile:
             except OSError:
                 continue
     choice = choose(ex, candidates)
-    return ExerciseFile(folder / choice.name if choice.name else None, choice.notes)
+    return ExerciseFile(folder / choice.path if choice.path else None, choice.notes)
 
 
 def untouched(ex: Exercise, name: str, data: bytes) -> bool:

@@ -139,7 +139,8 @@ def test_anything_but_a_notebook_is_a_one_line_error(data):
 def test_an_old_nbformat_3_notebook_is_read():
     v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
         {"cell_type": "markdown", "source": "hi", "metadata": {}},
-        {"cell_type": "code", "input": "def f():\n    return 1", "language": "python", "outputs": [], "metadata": {}}]}]}
+        {"cell_type": "code", "input": "def f():\n    return 1", "language": "python", "outputs": [],
+         "metadata": {}}]}]}
     assert notebooks.read(json.dumps(v3).encode(), "old.ipynb").definitions()["f"].cell == 2
 
 
@@ -149,16 +150,19 @@ def test_which_file_holds_an_exercise():
     stub4, solved4 = stub_source(4).encode(), solution_source(4).encode()
     hw2 = notebook(function_source(4, "conv_forward"), "def max_pool(x, size=2, stride=None):\n    return x")
     hw3 = notebook("def conv_forward(x, w, b, stride=1, padding=0):\n    return x")
-    assert locate.choose(ex4, {ex4.file: solved4, "hw2.ipynb": hw2}).name == ex4.file      # a .py in progress wins
-    assert locate.choose(ex4, {ex4.file: stub4, "hw2.ipynb": hw2}).name == "hw2.ipynb"     # over the stub
-    assert locate.choose(ex4, {ex4.file: stub4, "ex04_conv_forward.ipynb": hw3, "hw2.ipynb": hw2}).name == \
+    def chosen(ex, candidates):
+        return locate.choose(ex, candidates).path.name
+
+    assert chosen(ex4, {ex4.file: solved4, "hw2.ipynb": hw2}) == ex4.file                  # a .py in progress wins
+    assert chosen(ex4, {ex4.file: stub4, "hw2.ipynb": hw2}) == "hw2.ipynb"                 # over the stub
+    assert chosen(ex4, {ex4.file: stub4, "ex04_conv_forward.ipynb": hw3, "hw2.ipynb": hw2}) == \
         "ex04_conv_forward.ipynb"                                                            # named after it
     both = locate.choose(ex4, {"hw3.ipynb": hw3, "hw2.ipynb": hw2})
-    assert both.name == "hw2.ipynb" and any("also in hw3.ipynb" in n for n in both.notes)
-    assert locate.choose(ex5, {"hw2.ipynb": hw2}).name == "hw2.ipynb"                      # one of three functions
+    assert both.path.name == "hw2.ipynb" and any("also in hw3.ipynb" in n for n in both.notes)
+    assert chosen(ex5, {"hw2.ipynb": hw2}) == "hw2.ipynb"                                  # one of three functions
     broken = locate.choose(ex4, {ex4.file: stub4, "hw2.ipynb": b"{not json"})
-    assert broken.name == ex4.file and broken.notes and "hw2.ipynb is not a valid notebook" in broken.notes[0]
-    assert locate.choose(ex4, {"notes.ipynb": notebook("x = 1")}).name is None
+    assert broken.path.name == ex4.file and broken.notes and "hw2.ipynb is not a valid notebook" in broken.notes[0]
+    assert locate.choose(ex4, {"notes.ipynb": notebook("x = 1")}).path is None
 
 
 # -- grading ----------------------------------------------------------------------------------------------------------

@@ -90,8 +90,9 @@ class Submission:
             choice = locate.choose(ex, candidates)
             self.notes += [n for n in choice.notes if n not in self.notes]
             if choice.notebook:
-                self.files[ex.number], self.names[ex.number] = self.notebooks[choice.name], choice.name
-                used.add(choice.name)
+                name = choice.path.name
+                self.files[ex.number], self.names[ex.number] = self.notebooks[name], name
+                used.add(name)
         for name in sorted(set(self.notebooks) - used):
             try:
                 defs = locate.notebook_definitions(self.notebooks[name], name)
