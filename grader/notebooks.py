@@ -16,7 +16,8 @@ What runs when the module is imported in the sandbox: a notebook is a scratchpad
 kept, in notebook order:
 
 * imports (not of plotting or notebook-only packages -- matplotlib, seaborn, IPython, google.colab, ipywidgets,
-  plotly -- nor of packages the exercise refuses, e.g. torch in a numpy-only exercise);
+  plotly --, of packages the exercise refuses, e.g. torch in a numpy-only exercise, nor of packages that are not
+  installed where grading runs, e.g. tqdm on a machine without it: the import would fail the whole exercise);
 * ``def`` and ``class`` statements (decorators, default values and class bodies included), when every name they
   need at definition time is defined by then;
 * assignments of constants to names: values built from literals, names defined by then, operators, lambdas, and
@@ -33,7 +34,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import importlib.util
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -341,6 +345,18 @@ def _import_roots(stmt: ast.stmt) -> list[str]:
     return []
 
 
+@functools.lru_cache(maxsize=256)
+def _installed(package: str) -> bool:
+    """Whether a top-level package can be imported here (searched for, never imported: the grader's own Python
+    installation is the one the sandbox uses)."""
+    if not package or package == "__future__" or package in sys.builtin_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _matches(module: str, prefixes) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
@@ -454,6 +470,8 @@ class _Extractor:
                 return "import", "plotting and notebook-only packages are not imported when grading"
             if self.refused and module.partition(".")[0] in self.refused:
                 return "import", "this exercise is written with numpy alone"
+            if not _installed(module.partition(".")[0]):
+                return "import", "not installed where grading runs"
         return None
 
     def _missing(self, stmt) -> set[str]:

@@ -72,7 +72,8 @@ def test_only_imports_definitions_and_constants_run():
 
 def test_refused_and_display_imports_are_skipped_with_what_needs_them():
     cells = ("import numpy as np\nimport torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
-             "from google.colab import drive", "class Net(nn.Module):\n    pass",
+             "from google.colab import drive\nfrom no_such_package_here.auto import tqdm",
+             "class Net(nn.Module):\n    pass",
              "def conv_forward(x, w, b):\n    return x\ndef typed(x: torch.Tensor):\n    return x")
     numpy_only = read(*cells).extract(("conv_forward",), refuse_imports=("torch",))
     assert [ast.unparse(s).split("\n")[0] for s in ast.parse(numpy_only.source).body] == \
@@ -80,6 +81,7 @@ def test_refused_and_display_imports_are_skipped_with_what_needs_them():
     imports = next(n for n in numpy_only.notes if n.startswith("imports not run"))
     assert "`import torch` (this exercise is written with numpy alone)" in imports
     assert "`import matplotlib.pyplot as plt` (plotting" in imports and "google.colab" in imports
+    assert "`from no_such_package_here.auto import tqdm` (not installed where grading runs)" in imports
     assert any("class Net (cell 2: needs nn)" in n and "def typed (cell 3: needs torch)" in n
                for n in numpy_only.notes)
     with_torch = read(*cells).extract(("build_model", "train"))   # exercise 10 may use torch
