@@ -82,13 +82,15 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
             result = grade_exercise(ex, folder, options=options)
         results.append(result)
     progress.record(folder, results)
+    overview = progress.overview(course.EXERCISES, progress.states(folder, course.EXERCISES))
     if as_json:
-        click.echo(report.to_json(results))
+        click.echo(report.to_json(results, progress=overview))
     else:
         if len(results) > 1:
             total = sum(r.score for r in results)
             out.print(f"\n[bold]Total: {total}/{sum(r.max_score for r in results)}[/]")
         report.render_next_step(results, out)
+        report.render_progress(overview, out)
     sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
 
 
@@ -125,6 +127,24 @@ def all_cmd(path, as_json, data):
     _grade([ex.number for ex in course.EXERCISES], path, as_json, {"data": data} if data else None)
 
 
+@cli.command("watch")
+@click.argument("number", required=False)
+@click.option("--path", "path", type=click.Path(file_okay=False), default=None,
+              help="The course folder or its exercises/ folder (default: found from the current folder).")
+def watch_cmd(number, path):
+    """Grade an exercise each time you save its file, and move on when it passes (Ctrl-C to stop)."""
+    from grader import report, watch
+
+    folder = _find(path)
+    start = _exercise_number(number) if number is not None else None
+    try:
+        code = watch.run(folder, report.console(), start)
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching.")
+        code = EXIT_OK
+    sys.exit(code)
+
+
 @cli.command("list")
 @common
 def list_cmd(path, as_json):
@@ -134,12 +154,16 @@ def list_cmd(path, as_json):
     from grader import progress, report
 
     folder = _find(path)
-    statuses = progress.statuses(folder, course.EXERCISES)
+    states = progress.states(folder, course.EXERCISES)
+    overview = progress.overview(course.EXERCISES, states)
     if as_json:
-        click.echo(json.dumps([{"number": ex.number, "title": ex.title, "file": ex.file, "points": ex.points,
-                                "status": statuses.get(ex.number)} for ex in course.EXERCISES], indent=2))
+        click.echo(json.dumps({"exercises": [
+            {"number": ex.number, "title": ex.title, "file": s.file or ex.file, "points": ex.points,
+             "status": s.status} for ex, s in zip(course.EXERCISES, states)], "progress": overview}, indent=2))
         return
-    report.render_list(course.EXERCISES, statuses, report.console())
+    out = report.console()
+    report.render_list(course.EXERCISES, {s.number: s.status for s in states}, out, {s.number: s.file for s in states})
+    report.render_progress(overview, out)
 
 
 @cli.command("hint")

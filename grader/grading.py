@@ -6,16 +6,18 @@ student's failure (or a bug in one check) escape as a traceback.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-from grader import version
+from grader import locate, notebooks, version
 from grader.checking import replay, truth
 from grader.checking.student import Abort, CheckFailed, Student
 from grader.course.entry import Exercise
 from grader.reference import SOLUTIONS, ReferenceBox
-from grader.results import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult, missing_result
+from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult, missing_result,
+                            unscored_result)
 from grader.sandbox.client import Sandbox
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,9 @@ log = logging.getLogger(__name__)
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
                    spawner=None, options: dict | None = None, secret: str | None = None,
                    replays: Path | None | bool = None) -> ExerciseResult:
-    """Grade ``exercises_dir/ex.file`` against the checks in the exercise's entry.
+    """Grade the file of ``exercises_dir`` that holds exercise ``ex`` against the checks in the exercise's entry:
+    ``ex.file``, or a notebook (see :mod:`grader.locate` for which file, :mod:`grader.notebooks` for what of a
+    notebook runs).
 
     ``options`` reach the checks as ``student.options`` (e.g. ``{"data": "/path/to/mnist"}`` for exercise 10);
     ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope);
@@ -33,10 +37,57 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
     property runs hypothesis in full (the tests compare both ways).
     How the student process is confined follows the entry's declarations (see :mod:`grader.course.entry`).
     """
+    found = locate.exercise_file(ex, Path(exercises_dir))
+    how = {"on_check": on_check, "spawner": spawner, "options": options, "secret": secret, "replays": replays}
+    if found.path is None:
+        result = missing_result(ex, f"{ex.file} is not in {exercises_dir}")
+    elif found.notebook:
+        result = _grade_notebook(ex, found.path, **how)
+    else:
+        result = _grade_file(ex, found.path, **how)
+    result.notes[:0] = found.notes
+    return result
+
+
+def _grade_notebook(ex: Exercise, path: Path, *, on_check, **how) -> ExerciseResult:
+    """Grade the module :mod:`grader.notebooks` makes of the notebook at ``path`` (written to a private temporary
+    folder, never next to the student's files), then speak of cells instead of that module's lines."""
+    try:
+        code = notebooks.read(path.read_bytes(), path.name).extract(ex.functions, ex.refuse_imports)
+    except (notebooks.NotebookError, OSError) as exc:
+        result = unscored_result(ex, ERROR, str(exc), "the notebook could not be read")
+        result.file = path.name
+        return result
+    checks = {c.name: c for c in ex.checks}
+
+    def relabel(check: CheckResult) -> None:
+        check.message = code.relabel(check.message, ex.file)
+        check.details = [code.relabel(d, ex.file) for d in check.details]
+        if not check.passed:   # name the cell of the function that failed, and why a name may be missing
+            why = code.explain_name_error(" ".join([check.message, *check.details]))
+            judged = ex.judged(checks[check.name]) if check.name in checks else ()
+            named = [fn for fn in judged if f"{fn}()" in check.message] or judged   # the function it is about
+            check.details[:0] = [f"{fn}() is defined in {path.name}, cell {code.defined_in[fn]}"
+                                 for fn in named if fn in code.defined_in] + ([why] if why else [])
+        if on_check is not None:
+            on_check(check)
+
+    with tempfile.TemporaryDirectory(prefix="grade-nb-") as tmp:
+        module = Path(tmp) / ex.file
+        module.write_text(code.source, encoding="utf-8")
+        result = _grade_file(ex, module, on_check=relabel, **how)
+    result.file = path.name
+    result.message = code.relabel(result.message, ex.file)
+    if result.status == ERROR and result.message and "cell " not in result.message:
+        cells = ", ".join(map(str, code.cells)) or "none"
+        result.message += f" (while running the imports, definitions and constants of {path.name}: cells {cells})"
+    result.notes += code.notes
+    return result
+
+
+def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret, replays) -> ExerciseResult:
+    """Grade the Python file at ``path`` as exercise ``ex``."""
     t0 = time.perf_counter()
-    path = Path(exercises_dir) / ex.file
-    if not path.is_file():
-        return missing_result(ex, f"{ex.file} is not in {exercises_dir}")
     result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
 
     box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, spawner=spawner,
@@ -155,7 +206,6 @@ def _not_implemented(done: dict, ex: Exercise, fn: str) -> bool:
 def _run_check(ex: Exercise, check, student: Student) -> CheckResult:
     t0 = time.perf_counter()
     res = CheckResult(check.name, check.points, False)
-    student.begin_check(check.name)
     try:
         try:
             ex.check_function(check)(student)

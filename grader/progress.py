@@ -1,7 +1,8 @@
 """Remember each exercise's last grade (outside the student's folder) so `grade list` can show progress at once.
 
-The record is keyed by the exercises folder and stores each file's content hash; an edited file shows as
-"changed" until it is graded again. A file whose graded functions still just raise NotImplementedError is "todo".
+The record is keyed by the exercises folder and stores, per exercise, the graded file's name (the .py or a
+notebook) and content hash; an edited file shows as "changed" until it is graded again, and counts no points in the
+course overview until then. A file whose graded functions still just raise NotImplementedError is "todo".
 """
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import ast
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+from grader import locate
 from grader.course.entry import Exercise
+from grader.results import PASSED
 
 
 def _store(exercises_dir: Path) -> Path:
@@ -26,9 +30,10 @@ def file_hash(path: Path) -> str:
 
 def load(exercises_dir: Path) -> dict:
     try:
-        return json.loads(_store(exercises_dir).read_text())
+        data = json.loads(_store(exercises_dir).read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def record(exercises_dir: Path, results) -> None:
@@ -37,7 +42,7 @@ def record(exercises_dir: Path, results) -> None:
     for r in results:
         path = exercises_dir / r.file
         if path.is_file():
-            data[str(r.number)] = {"hash": file_hash(path), "status": r.status, "score": r.score,
+            data[str(r.number)] = {"hash": file_hash(path), "file": r.file, "status": r.status, "score": r.score,
                                    "max": r.max_score}
     try:
         store = _store(exercises_dir)
@@ -49,39 +54,50 @@ def record(exercises_dir: Path, results) -> None:
         pass
 
 
-def is_untouched_stub(path: Path, functions: tuple[str, ...]) -> bool:
-    """True when every graded function still raises NotImplementedError (judged from the source, not run)."""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (SyntaxError, ValueError, OSError):
-        return False
-    bodies = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    for name in functions:
-        fn = bodies.get(name)
-        if fn is None:
-            return False
-        raises = [s for s in fn.body if isinstance(s, ast.Raise)]
-        if not raises or not any("NotImplementedError" in ast.unparse(r) for r in raises):
-            return False
-    return True
+@dataclass(frozen=True)
+class State:
+    """Where one exercise stands: its file (None: missing), and its last grade if that file has not changed since."""
+
+    number: int
+    file: str | None
+    status: str                   # "passed (12/12)", "todo", "changed, not graded yet", "missing", ...
+    passed: bool = False
+    score: int = 0
 
 
-def statuses(exercises_dir: Path, exercises: tuple[Exercise, ...]) -> dict[int, str]:
+def states(exercises_dir: Path, exercises: tuple[Exercise, ...]) -> list[State]:
+    """Each exercise's state, from the record kept outside the student's folder and the files as they are now."""
     data = load(exercises_dir)
-    out = {}
+    out = []
     for ex in exercises:
-        path = exercises_dir / ex.file
-        if not path.is_file():
-            out[ex.number] = "missing"
+        found = locate.exercise_file(ex, exercises_dir)
+        if found.path is None:
+            out.append(State(ex.number, None, "missing"))
             continue
         rec = data.get(str(ex.number))
-        if rec and rec.get("hash") == file_hash(path):
-            out[ex.number] = f"{rec['status']} ({rec['score']}/{rec['max']})"
-        elif is_untouched_stub(path, ex.functions):
-            out[ex.number] = "todo"
+        rec = rec if isinstance(rec, dict) and isinstance(rec.get("score"), int) else None
+        content = found.path.read_bytes()
+        if rec and rec.get("hash") == hashlib.sha256(content).hexdigest() and rec.get("file", ex.file) == \
+                found.path.name:
+            out.append(State(ex.number, found.path.name, f"{rec.get('status')} ({rec['score']}/{rec.get('max')})",
+                             rec.get("status") == PASSED, rec["score"]))
+        elif locate.untouched(ex, found.path.name, content):
+            out.append(State(ex.number, found.path.name, "todo"))
         else:
-            out[ex.number] = "changed, not graded yet" if rec else "not graded yet"
+            out.append(State(ex.number, found.path.name, "changed, not graded yet" if rec else "not graded yet"))
     return out
+
+
+def overview(exercises: tuple[Exercise, ...], states_now: list[State]) -> dict:
+    """Progress over the whole course: points so far (last grades of unchanged files) out of the total, how many
+    exercises pass, and the first one that does not (None when all do)."""
+    by_number = {s.number: s for s in states_now}
+    todo = [ex for ex in exercises if not by_number[ex.number].passed]
+    nxt = todo[0] if todo else None
+    return {"points": sum(s.score for s in states_now), "max_points": sum(ex.points for ex in exercises),
+            "passed": sum(s.passed for s in states_now), "exercises": len(exercises),
+            "next": None if nxt is None else {"number": nxt.number, "title": nxt.title,
+                                              "file": by_number[nxt.number].file or nxt.file}}
 
 
 def docstrings(path: Path, functions: tuple[str, ...]) -> dict[str, str]:

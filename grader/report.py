@@ -35,6 +35,8 @@ def render_exercise(result: ExerciseResult, out: Console, *, verbose: bool = Tru
             out.print("       " + escape(detail).replace("\n", "\n       "), style="dim")
     for key, value in result.info.items():
         out.print(f"  {escape(str(key))}: {escape(str(value))}")
+    for note in result.notes if verbose else ():
+        out.print(f"  note: {escape(note)}", style="dim")
     if result.output.strip() and verbose and result.status != PASSED:
         out.print("  your code printed (shown, never graded):", style="dim")
         out.print("    " + escape(result.output.strip()).replace("\n", "\n    "), style="dim")
@@ -51,14 +53,29 @@ def render_next_step(results: list[ExerciseResult], out: Console) -> None:
     out.print(f"Next: open exercises/{first.file}, then run [bold]grade exercise {first.number}[/].")
 
 
-def render_list(exercises: tuple[Exercise, ...], statuses: dict[int, str], out: Console) -> None:
+def progress_line(overview: dict) -> str:
+    """One line: points so far out of the course's total, exercises passed, and what comes next."""
+    text = (f"Course progress: {overview['points']}/{overview['max_points']} points, {overview['passed']} of "
+            f"{overview['exercises']} exercises passed")
+    nxt = overview["next"]
+    if nxt is None:
+        return text + "; every exercise passes."
+    return text + f"; next: exercise {nxt['number']} ({nxt['file']}), grade exercise {nxt['number']}"
+
+
+def render_progress(overview: dict, out: Console) -> None:
+    out.print(f"[bold]{escape(progress_line(overview))}[/]")
+
+
+def render_list(exercises: tuple[Exercise, ...], statuses: dict[int, str], out: Console,
+                files: dict[int, str] | None = None) -> None:
     table = Table(title="Exercises", show_lines=False)
     for col in ("#", "exercise", "file", "points", "status"):
         table.add_column(col)
     for ex in exercises:
         status = statuses.get(ex.number, "")
         style = _STATUS_STYLE.get(status, "red" if status else "")
-        table.add_row(str(ex.number), ex.title, ex.file, str(ex.points),
+        table.add_row(str(ex.number), ex.title, (files or {}).get(ex.number) or ex.file, str(ex.points),
                       f"[{style}]{status}[/]" if style else status)
     out.print(table)
 
@@ -74,7 +91,9 @@ def render_show(ex: Exercise, docstrings: dict[str, str], out: Console) -> None:
         out.print(f"  - {escape(check.name)} ({check.points} points)")
 
 
-def to_json(results: list[ExerciseResult]) -> str:
+def to_json(results: list[ExerciseResult], progress: dict | None = None) -> str:
     data = {"exercises": [r.to_dict() for r in results],
             "score": sum(r.score for r in results), "max_score": sum(r.max_score for r in results)}
+    if progress is not None:
+        data["progress"] = progress
     return json.dumps(data, indent=2)

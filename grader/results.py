@@ -35,6 +35,7 @@ class ExerciseResult:
     student_seconds: float = 0.0
     wall_seconds: float = 0.0
     info: dict = field(default_factory=dict)   # exercise-specific facts to show (device used, accuracy, ...)
+    notes: list[str] = field(default_factory=list)   # how the file was read (a notebook's skipped cells, ...)
 
     @property
     def score(self) -> int:

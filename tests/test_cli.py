@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXERCISES, SOLUTIONS
+from grader import course as grader_course
 from grader.cli import cli
 
 
@@ -94,7 +95,8 @@ def test_list_shows_progress_and_hint_and_show(course):
     assert listing.exit_code == 0
     assert "passed (12/12)" in listing.output
     data = json.loads(run(["list", "--json"], cwd=course).output)
-    assert data[0]["status"].startswith("passed") and data[1]["status"] in ("todo", "missing")
+    rows = data["exercises"]
+    assert rows[0]["status"].startswith("passed") and rows[1]["status"] in ("todo", "missing")
     hint = run(["hint", "1"], cwd=course)
     assert hint.exit_code == 0 and "H_out" in hint.output
     (course / "exercises" / "ex01_conv2d.py").write_text((EXERCISES / "ex01_conv2d.py").read_text())
@@ -143,3 +145,23 @@ def test_a_by_hand_exercise_may_not_import_torch(course):
     assert all("numpy alone" in c["message"] or "earned once" in c["message"] or "could not be judged" in
                c["message"] for c in data["checks"]), [c["message"] for c in data["checks"]]
     assert "numpy alone" in data["checks"][0]["message"]
+
+
+def test_progress_over_the_course_after_every_grading_and_in_list(course):
+    """Points so far out of the course's total and the next exercise: in `grade exercise` (text and JSON) and in
+    `grade list` (text and JSON), from the record kept outside the student's folder."""
+    total = sum(ex.points for ex in grader_course.EXERCISES)
+    text = run(["ex", "1"], cwd=course).output
+    assert f"Course progress: 12/{total} points, 1 of 10 exercises passed; next: exercise 2 (ex02_output_size.py)" \
+        in text
+    data = json.loads(run(["ex", "1", "--json"], cwd=course).output)
+    assert data["progress"] == {"points": 12, "max_points": total, "passed": 1, "exercises": 10,
+                                "next": {"number": 2, "title": grader_course.get(2).title,
+                                         "file": "ex02_output_size.py"}}
+    listing = run(["list", "--json"], cwd=course)
+    assert json.loads(listing.output)["progress"] == data["progress"]
+    assert f"Course progress: 12/{total} points" in run(["list"], cwd=course).output
+    (course / "exercises" / "ex01_conv2d.py").write_text(SOLUTIONS.joinpath("ex01_conv2d.py").read_text() + "\n")
+    changed = json.loads(run(["list", "--json"], cwd=course).output)   # edited since graded: no points until graded
+    assert changed["progress"]["points"] == 0 and changed["progress"]["next"]["number"] == 1
+    assert changed["exercises"][0]["status"] == "changed, not graded yet"

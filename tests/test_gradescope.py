@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import solution_source
+from conftest import notebook, solution_source
 from grader.cli import cli
 
 TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
@@ -99,3 +99,12 @@ def test_missing_files_and_a_broken_runner_still_give_results(tmp_path, autograd
     assert data["score"] == 0 and "autograder failed" in data["output"]
     data = _run(root, AUTOGRADER_PYTHON="/bin/false")                      # Python cannot even start
     assert data["score"] == 0 and "could not run" in data["output"]
+
+
+def test_run_autograder_grades_a_notebook_submission(tmp_path, autograder_zip):
+    """A Colab notebook holding conv2d (next to magics and demo code) is graded like the .py file."""
+    root = _tree(tmp_path, autograder_zip, {"hw1.ipynb": notebook(
+        "!pip install numpy\nimport numpy as np", solution_source(1), "print(conv2d(np.eye(3), np.ones((2, 2))))")})
+    data = _run(root)
+    assert data["score"] == 12 and all(t["status"] == "passed" for t in data["tests"])
+    assert "hw1.ipynb" in data["output"] and "pip install numpy" in data["output"]

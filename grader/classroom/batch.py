@@ -156,7 +156,7 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
                     store.append(_row(sub.student, sub.slug, ex.number, digest, version, sub.late, sub.notes, result,
                                       None))
                     continue
-                (folder / ex.file).write_bytes(data)
+                (folder / sub.file_name(ex)).write_bytes(data)
                 lim = ex.with_limits(**(overrides or {}))
                 deadline = lim.time_budget + lim.limits.load_seconds + 2 * lim.limits.call_seconds + 60
                 queue.append(Job(len(queue), sub.student, sub.slug, ex.number, str(folder), digest, sub.late,

@@ -39,6 +39,7 @@ def exercise_markdown(result: ExerciseResult, *, heading: str = "##") -> str:
             lines += ["", _indent(fence("\n".join(body))), ""]
     for key, value in (result.info or {}).items():
         lines.append(f"- {plain(key)}: {plain(value)}")
+    lines += [f"- note: {plain(note)}" for note in result.notes]
     if result.output.strip() and result.status != PASSED:
         lines += ["", "Your code printed (shown, never graded):", "", fence(result.output)]
     if result.hint and result.status != PASSED:

@@ -126,7 +126,9 @@ def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
     lines = [f"**Total: {total}/{most}**", ""]
-    lines += [f"- Exercise {r.number} ({r.title}): {r.status}, {r.score}/{r.max_score}" for r in results]
+    for r in results:
+        lines += [f"- Exercise {r.number} ({r.title}, {plain(r.file)}): {r.status}, {r.score}/{r.max_score}",
+                  *(f"  - note: {plain(n)}" for n in r.notes)]
     if notes:
         lines += ["", "About your submission:"] + [f"- {plain(n)}" for n in notes]
     return {"score": total, "execution_time": round(seconds, 1), "output": "\n".join(lines), "output_format": "md",
@@ -157,7 +159,7 @@ def run(root: Path) -> dict:
 
 def _grade(root: Path) -> dict:
     from grader.checking import truth
-    from grader.classroom.submissions import find_exercise_files
+    from grader.classroom.submissions import find_submission
     from grader.grading import grade_exercise
     from grader.results import missing_result, not_graded_result
     from grader.sandbox.isolation import python_readable_by, sandbox_uid, unreadable_python_message
@@ -168,16 +170,15 @@ def _grade(root: Path) -> dict:
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
     exercises = [course.get(n) for n in config.get("exercises", [ex.number for ex in course.EXERCISES])]
     submission = root / "submission"
-    files, notes = find_exercise_files(submission, exercises) if submission.is_dir() else ({}, [])
-    if not submission.is_dir():
-        notes.append("the submission folder is missing")
+    sub = find_submission(submission, exercises) if submission.is_dir() else None
+    files, notes = (sub.files, sub.notes) if sub else ({}, ["the submission folder is missing"])
     stage = Path(tempfile.mkdtemp(prefix="grade-gs-"))
     results = []
     try:
         folder = stage / "exercises"
         folder.mkdir()
         for number, data in files.items():
-            (folder / course.get(number).file).write_bytes(data)
+            (folder / sub.file_name(course.get(number))).write_bytes(data)
         truth.warm_up()
         with Zygote(uid=sandbox_uid(0)) as zygote:
             for ex in exercises:

@@ -12,9 +12,14 @@ Layouts understood (one SUBMISSIONS folder may mix them):
   zip. Other LMS exports work when the file name ends with the exercise's file name: ``alice_ex01_conv2d.py`` or
   ``alice-ex01_conv2d.py`` is student ``alice``.
 
+Notebooks (``.ipynb``, up to :data:`MAX_NOTEBOOK_BYTES`) are taken too, in every layout
+(``smithjane_12345_67890_hw2.ipynb`` is Canvas's name for smithjane's ``hw2.ipynb``); which file holds each
+exercise is then decided exactly as ``grade exercise`` decides it (:func:`grader.locate.choose`), and a notebook
+that cannot be read gets one note in that student's feedback.
+
 Archives are read member by member in memory: absolute paths, ``..`` components and symlinks are refused (and
 noted in the student's feedback), and no member larger than :data:`MAX_FILE_BYTES` is read. Folders are walked
-without following symlinks. Only the course's exercise files are ever taken.
+without following symlinks. Only the course's exercise files and notebooks are ever taken.
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_FILE_BYTES = 1 << 20        # an exercise file larger than 1 MB is refused
+MAX_NOTEBOOK_BYTES = 16 << 20   # notebooks carry their outputs (plots): up to 16 MB
+MAX_NOTEBOOKS = 20              # notebooks taken per student
 MAX_DEPTH = 3                   # folders between the student's root and an exercise file
 MAX_ARCHIVE_MEMBERS = 20000
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv"}
@@ -35,7 +42,8 @@ _RESUBMIT = re.compile(r"^(?P<stem>.+?)-(?P<n>\d+)(?P<ext>\.[A-Za-z0-9]+)$")
 
 @dataclass
 class Submission:
-    """One student's files: exercise number -> source bytes, plus what was odd about the submission."""
+    """One student's files: exercise number -> source bytes (``names``: the file's name where it is a notebook),
+    the notebooks found (name -> bytes), plus what was odd about the submission."""
 
     student: str
     files: dict[int, bytes] = field(default_factory=dict)
@@ -43,18 +51,59 @@ class Submission:
     late: bool = False
     sources: list[str] = field(default_factory=list)
     slug: str = ""
-    _rank: dict[int, tuple] = field(default_factory=dict, repr=False)
+    notebooks: dict[str, bytes] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    _rank: dict[int | str, tuple] = field(default_factory=dict, repr=False)
 
-    def offer(self, number: int, data: bytes, rank: tuple) -> None:
-        """Keep the better candidate for an exercise: ``rank`` = (depth, -re-upload number, where); smaller wins."""
-        if number in self.files:
-            old = self._rank[number]
+    def offer(self, key: int | str, data: bytes, rank: tuple) -> None:
+        """Keep the better candidate for an exercise (``key`` its number) or a notebook (``key`` its name):
+        ``rank`` = (depth, -re-upload number, where); smaller wins."""
+        store = self.files if isinstance(key, int) else self.notebooks
+        what = f"exercise {key}" if isinstance(key, int) else key
+        if key in store:
+            old = self._rank[key]
             better, worse = (rank, old) if rank < old else (old, rank)
-            self.notes.append(f"several files for exercise {number}: graded {better[-1]}, ignored {worse[-1]}")
+            self.notes.append(f"several files for {what}: graded {better[-1]}, ignored {worse[-1]}")
             if not rank < old:
                 return
-        self.files[number] = data
-        self._rank[number] = rank
+        elif not isinstance(key, int) and len(store) >= MAX_NOTEBOOKS:
+            self.notes.append(f"more than {MAX_NOTEBOOKS} notebooks: {rank[-1]} was not read")
+            return
+        store[key] = data
+        self._rank[key] = rank
+
+    def file_name(self, ex) -> str:
+        """The name to stage exercise ``ex``'s file under: its own, or the notebook's that holds it."""
+        return self.names.get(ex.number, ex.file)
+
+    def resolve(self, exercises) -> None:
+        """Decide, for each exercise, which of the files found holds it (as ``grade exercise`` would)."""
+        from grader import locate
+
+        if not self.notebooks:   # then each exercise's own file holds it
+            return
+        used = set()
+        for ex in exercises:
+            candidates = dict(self.notebooks)
+            if ex.number in self.files:
+                candidates[ex.file] = self.files[ex.number]
+            choice = locate.choose(ex, candidates)
+            self.notes += [n for n in choice.notes if n not in self.notes]
+            if choice.notebook:
+                name = choice.path.name
+                self.files[ex.number], self.names[ex.number] = self.notebooks[name], name
+                used.add(name)
+        for name in sorted(set(self.notebooks) - used):
+            try:
+                defs = locate.notebook_definitions(self.notebooks[name], name)
+            except ValueError as exc:   # notebooks.NotebookError: one line
+                note = f"{exc}; it was not graded"
+            else:
+                note = (f"{name} was not graded: the exercises it defines are graded from their .py files"
+                        if any(fn in defs for ex in exercises for fn in ex.functions) else
+                        f"{name} defines none of the graded functions; it was not graded")
+            if note not in self.notes:
+                self.notes.append(note)
 
 
 def display(name: str) -> str:
@@ -71,8 +120,10 @@ def _exercise_names(exercises) -> dict[str, int]:
     return {ex.file: ex.number for ex in exercises}
 
 
-def _match_file(basename: str, names: dict[str, int], allow_resubmit: bool) -> tuple[int | None, int]:
-    """(exercise number, re-upload number) for a file name, or (None, 0)."""
+def _match_file(basename: str, names: dict[str, int], allow_resubmit: bool) -> tuple[int | str | None, int]:
+    """(exercise number, re-upload number) for a file name, (notebook name, 0) for a notebook, or (None, 0)."""
+    if basename.lower().endswith(".ipynb"):
+        return slugify(basename[:-len(".ipynb")]) + ".ipynb", 0
     if basename in names:
         return names[basename], 0
     if allow_resubmit:
@@ -82,10 +133,14 @@ def _match_file(basename: str, names: dict[str, int], allow_resubmit: bool) -> t
     return None, 0
 
 
-def _read_capped(path: Path) -> bytes | None:
+def _cap(key: int | str) -> int:
+    return MAX_FILE_BYTES if isinstance(key, int) else MAX_NOTEBOOK_BYTES
+
+
+def _read_capped(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
     with open(path, "rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
-    return None if len(data) > MAX_FILE_BYTES else data
+        data = fh.read(limit + 1)
+    return None if len(data) > limit else data
 
 
 def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubmit: bool = True) -> None:
@@ -107,9 +162,9 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
                 continue
             if not stat.S_ISREG(st.st_mode):
                 continue
-            data = _read_capped(path)
+            data = _read_capped(path, _cap(number))
             if data is None:
-                sub.notes.append(f"{rel} is larger than {MAX_FILE_BYTES >> 20} MB; it was not graded")
+                sub.notes.append(f"{rel} is larger than {_cap(number) >> 20} MB; it was not graded")
                 continue
             sub.offer(number, data, (depth, -resub, rel))
 
@@ -151,18 +206,18 @@ def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit:
             if info.flag_bits & 0x1:
                 sub.notes.append(f"{label}: member {shown!r} is encrypted; it was not graded")
                 continue
-            if info.file_size > MAX_FILE_BYTES:
-                sub.notes.append(f"{label}: member {shown!r} is larger than {MAX_FILE_BYTES >> 20} MB; "
+            if info.file_size > _cap(number):
+                sub.notes.append(f"{label}: member {shown!r} is larger than {_cap(number) >> 20} MB; "
                                  "it was not graded")
                 continue
             try:
                 with zf.open(info) as fh:
-                    data = fh.read(MAX_FILE_BYTES + 1)
+                    data = fh.read(_cap(number) + 1)
             except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
                 sub.notes.append(f"{label}: member {shown!r} could not be read ({exc}); it was not graded")
                 continue
-            if len(data) > MAX_FILE_BYTES:
-                sub.notes.append(f"{label}: member {shown!r} is larger than {MAX_FILE_BYTES >> 20} MB; "
+            if len(data) > _cap(number):
+                sub.notes.append(f"{label}: member {shown!r} is larger than {_cap(number) >> 20} MB; "
                                  "it was not graded")
                 continue
             sub.offer(number, data, (depth, -resub, f"{label}/{shown}"))
@@ -173,7 +228,8 @@ def _flat_owner(name: str, names: dict[str, int]) -> tuple[str, bool, str] | Non
     m = _CANVAS.match(name)
     if m:
         return f"{m['name']}_{m['uid']}", bool(m["late"]), m["rest"]
-    for ex_file in sorted(names, key=len, reverse=True):
+    notebooks = [os.path.splitext(n)[0] + ".ipynb" for n in names]   # alice_ex04_conv_forward.ipynb
+    for ex_file in sorted([*names, *notebooks], key=len, reverse=True):
         stem, ext = os.path.splitext(ex_file)
         m2 = re.match(rf"^(?P<who>.+?)[ _.-]+{re.escape(stem)}(?:-\d+)?{re.escape(ext)}$", name)
         if m2:
@@ -220,12 +276,14 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
             scan_zip(Path(entry.path), sub, names)
             continue
         if owner is None:
-            if name.endswith(".py"):
+            if name.endswith((".py", ".ipynb")):
                 warnings.append(f"{display(name)}: cannot tell whose file this is (expected a student folder, "
                                 "a zip, or an LMS file name like name_12345_67890_ex01_conv2d.py); skipped")
             continue
         student, late, original = owner
         number, resub = _match_file(original, names, allow_resubmit=True)
+        if isinstance(number, str) and (again := _RESUBMIT.match(original)):   # Canvas's hw2-1.ipynb
+            number, resub = slugify(again["stem"]) + ".ipynb", int(again["n"])
         if number is None:
             warnings.append(f"{display(name)}: not an exercise file of this course; skipped")
             continue
@@ -234,18 +292,19 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
         sub.sources.append(display(name))
         try:
             st = os.lstat(entry.path)
-            data = _read_capped(Path(entry.path)) if stat.S_ISREG(st.st_mode) else None
+            data = _read_capped(Path(entry.path), _cap(number)) if stat.S_ISREG(st.st_mode) else None
         except OSError as exc:
             sub.notes.append(f"{display(name)} could not be read ({exc})")
             continue
         if data is None:
-            sub.notes.append(f"{display(name)} is larger than {MAX_FILE_BYTES >> 20} MB; it was not graded")
+            sub.notes.append(f"{display(name)} is larger than {_cap(number) >> 20} MB; it was not graded")
             continue
         sub.offer(number, data, (0, -resub, display(name)))
 
     subs = sorted(by_student.values(), key=lambda s: s.student)
     used: set[str] = set()
     for sub in subs:
+        sub.resolve(exercises)
         slug, i = slugify(sub.student), 2
         while slug.lower() in used:
             slug, i = f"{slugify(sub.student)}-{i}", i + 1
@@ -256,8 +315,9 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
     return subs, warnings
 
 
-def find_exercise_files(root: Path, exercises) -> tuple[dict[int, bytes], list[str]]:
-    """One student's folder (e.g. Gradescope's /autograder/submission): exercise number -> bytes, plus notes.
+def find_submission(root: Path, exercises) -> Submission:
+    """One student's folder (e.g. Gradescope's /autograder/submission) as a :class:`Submission`: its ``files``
+    (exercise number -> bytes, named by :meth:`Submission.file_name`) and ``notes``.
 
     Zip archives directly inside the folder are read as well (students sometimes upload one).
     """
@@ -267,4 +327,5 @@ def find_exercise_files(root: Path, exercises) -> tuple[dict[int, bytes], list[s
     for entry in sorted(Path(root).glob("*.zip")):
         if not entry.is_symlink() and entry.is_file():
             scan_zip(entry, sub, names)
-    return sub.files, sub.notes
+    sub.resolve(exercises)
+    return sub
