@@ -250,8 +250,7 @@ def finish(store: ResultsStore, out: Path) -> dict:
     write_atomic(out / "grades.csv", grades_csv(store))
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
-    for student in store.students():
-        rows = [r for (s, _), r in sorted(store.rows.items()) if s == student]
+    for student, rows in store.by_student().items():
         results = [ExerciseResult.from_dict(r["result"]) for r in rows]
         slug = rows[0].get("slug") or student
         notes = rows[-1].get("notes", [])

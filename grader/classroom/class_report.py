@@ -73,24 +73,20 @@ def check_outcome(status: str, check: dict) -> str:
 
 def check_stats(store: ResultsStore) -> dict[int, list[CheckStats]]:
     """Per exercise, every check (in the order the grader runs them) with its counts over all graded students."""
-    out: dict[int, list[CheckStats]] = {}
-    for n in store.exercises():
-        stats: dict[str, CheckStats] = {}
-        for (_, m), row in sorted(store.rows.items()):
-            if m != n:
-                continue
-            for check in row["result"].get("checks", []):
-                entry = stats.setdefault(check["name"], CheckStats(check["name"], int(check["max_points"])))
-                entry.points = max(entry.points, int(check["max_points"]))
-                outcome = check_outcome(row["status"], check)
-                if outcome == "passed":
-                    entry.passed += 1
-                elif outcome == "failed":
-                    entry.failed += 1
-                else:
-                    entry.no_answer += 1
-        out[n] = list(stats.values())
-    return out
+    out: dict[int, dict[str, CheckStats]] = {n: {} for n in store.exercises()}
+    for (_, n), row in sorted(store.rows.items()):
+        stats = out[n]
+        for check in row["result"].get("checks", []):
+            entry = stats.setdefault(check["name"], CheckStats(check["name"], int(check["max_points"])))
+            entry.points = max(entry.points, int(check["max_points"]))
+            outcome = check_outcome(row["status"], check)
+            if outcome == "passed":
+                entry.passed += 1
+            elif outcome == "failed":
+                entry.failed += 1
+            else:
+                entry.no_answer += 1
+    return {n: list(stats.values()) for n, stats in out.items()}
 
 
 def example_line(check: dict) -> str:
@@ -109,7 +105,7 @@ def mistake_stats(store: ResultsStore) -> list[MistakeStats]:
             if not message or check.get("passed"):
                 continue
             entry = found.setdefault((n, message), MistakeStats(n, message))
-            if student not in entry.students:
+            if not entry.students or entry.students[-1] != student:   # rows come sorted by student
                 entry.students.append(student)
             if check["name"] not in entry.checks:
                 entry.checks.append(check["name"])

@@ -30,7 +30,7 @@ POINTS_POSSIBLE = "    Points Possible"   # as Canvas writes it in its own expor
 IMPORT_NAME = "canvas-import.csv"
 UNMATCHED_NAME = "canvas-unmatched.csv"
 DEFAULT_ASSIGNMENT = "CNN exercises"
-_CANVAS_STUDENT = re.compile(r"^.+_(?P<uid>\d+)$")
+_CANVAS_STUDENT = re.compile(r"^[^_]+_(?P<uid>\d+)$")   # how submissions.py names a Canvas flat download's student
 
 
 class RosterError(Exception):
@@ -75,9 +75,10 @@ def read_roster(path: Path) -> list[dict[str, str]]:
 
 
 def _candidates(student: str) -> list[str]:
-    """The ids a graded student's name may carry: Canvas's USERID of ``name_USERID``, and the name itself."""
+    """The ids a graded student's name may carry, tried in this order: the name itself (a folder named after an
+    id), then Canvas's USERID of ``name_USERID``."""
     m = _CANVAS_STUDENT.match(student)
-    return ([m["uid"]] if m else []) + [student]
+    return [student] + ([m["uid"]] if m else [])
 
 
 def match_students(students: list[str], roster: list[dict[str, str]]):
@@ -118,7 +119,7 @@ def match_students(students: list[str], roster: list[dict[str, str]]):
 def canvas_export(store: ResultsStore, roster: list[dict[str, str]], assignment: str = DEFAULT_ASSIGNMENT
                   ) -> CanvasExport:
     """The import CSV (see the module docstring) and who was matched or not."""
-    totals = {s: sum(r["score"] for (st, _), r in store.rows.items() if st == s) for s in store.students()}
+    totals = {s: sum(r["score"] for r in rows) for s, rows in store.by_student().items()}
     found, unmatched = match_students(store.students(), roster)
     score_of = {i: totals[s] for s, i in found.items()}
     buf = io.StringIO()
