@@ -212,7 +212,14 @@ from grader.quiz.cli import quiz as _quiz_group  # noqa: E402
 cli.add_command(_quiz_group)
 
 
-# `grade batch`, `grade gradescope build`, `grade kit`: the work is in grader/classroom/.
+# `grade batch`, `grade gradescope build`, `grade kit`: the work is in grader/classroom/. `grade merge`,
+# `grade export canvas` and `grade github-classroom build/report` live in grader/classroom/commands.py.
+from grader.classroom import commands as classroom_commands  # noqa: E402
+
+for _command in classroom_commands.COMMANDS:
+    cli.add_command(_command)
+
+
 @cli.command("batch")
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder (resumable).")
@@ -220,17 +227,31 @@ cli.add_command(_quiz_group)
 @click.option("--exercises", "exercises", default=None, help="Which exercises, e.g. 1-9 or 1,3,5 (default: all).")
 @data_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def batch_cmd(submissions, out, jobs, exercises, data, no_progress):
+@click.option("--shard", "shard", default=None, help="Grade only the K-th of N slices of the class, e.g. 3/8.")
+@click.option("--roster", "roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Canvas gradebook export: also write canvas-import.csv for Canvas's gradebook import.")
+@click.option("--assignment", "assignment", default=None, help="The Canvas assignment column (with --roster).")
+def batch_cmd(submissions, out, jobs, exercises, data, no_progress, shard, roster, assignment):
     """Grade a folder of submissions (one folder or .zip per student, or a flat LMS download) into --out."""
     from grader import report
-    from grader.classroom import batch
+    from grader.classroom import batch, shards
 
     try:
+        part = shards.parse_shard(shard) if shard else None
+    except shards.ShardError as exc:
+        raise UsageProblem(str(exc)) from None
+    if part and roster:
+        raise UsageProblem("--roster with --shard: export the merged gradebook (`grade export canvas`) instead")
+    if roster:
+        classroom_commands.check_roster(roster)
+    try:
         result = batch.run_batch(submissions, out, jobs=jobs, exercises=_selection(exercises),
-                                 options={"data": data} if data else None, progress=not no_progress)
+                                 options={"data": data} if data else None, progress=not no_progress, shard=part)
     except batch.BatchError as exc:
         raise UsageProblem(str(exc)) from None
     batch.render_report(result, report.console())
+    if roster and not result.interrupted:
+        classroom_commands.export_canvas(out, roster, assignment)
     sys.exit(130 if result.interrupted else EXIT_OK)
 
 

@@ -111,8 +111,10 @@ class _Stop(Exception):
 
 def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[int, ...] | None = None,
               options: dict | None = None, overrides: dict | None = None, console=None,
-              progress: bool = True) -> BatchReport:
-    """Grade every submission under ``submissions`` into ``out``; see the module docstring."""
+              progress: bool = True, shard=None) -> BatchReport:
+    """Grade every submission under ``submissions`` into ``out``; see the module docstring. ``shard`` (a
+    :class:`grader.classroom.shards.Shard`) grades only that slice of the class."""
+    from grader.classroom import shards
     from grader.classroom.submissions import discover
 
     t_start = time.perf_counter()
@@ -133,6 +135,8 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
         store = ResultsStore(out / "results.jsonl").load()
         selected = [course.get(n) for n in exercises]
         subs, warnings = discover(submissions, selected, skip=(out,))
+        class_size = len(subs)
+        subs = shards.select(subs, shard)
         if store.repaired:
             warnings.append(f"results.jsonl ended in a torn row (an interrupted run); {store.repaired} bytes dropped")
         refused = _refused_exercises(selected, jobs)
@@ -192,7 +196,9 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
             "graded": report.graded, "skipped": skipped, "queued": total, "jobs": jobs,
             "wall_seconds": report.wall_seconds, "interrupted": interrupted, "isolation": pool.isolation,
             "worker_maxrss_mb": pool.maxrss_mb, "zygote_rss_mb": pool.zygote_rss_mb, "grader_version": version,
-            "exercises": list(exercises), "warnings": warnings}, indent=2))
+            "exercises": list(exercises), "warnings": warnings,
+            **({"shard": str(shard), "class_students": class_size, "students": [s.student for s in subs]}
+               if shard else {})}, indent=2))
         return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -236,14 +242,14 @@ def _row(student, slug, exercise, digest, version, late, notes, result: Exercise
 
 
 def finish(store: ResultsStore, out: Path) -> dict:
-    """Regenerate grades.csv, feedback/ and summary.json from the rows (each file written atomically)."""
+    """Regenerate grades.csv, feedback/, summary.json and report.html from the rows (each written atomically)."""
+    from grader.classroom.class_report import class_report_html
     from grader.classroom.feedback import student_markdown
 
     write_atomic(out / "grades.csv", grades_csv(store))
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
-    for student in store.students():
-        rows = [r for (s, _), r in sorted(store.rows.items()) if s == student]
+    for student, rows in store.by_student().items():
         results = [ExerciseResult.from_dict(r["result"]) for r in rows]
         slug = rows[0].get("slug") or student
         notes = rows[-1].get("notes", [])
@@ -252,6 +258,7 @@ def finish(store: ResultsStore, out: Path) -> dict:
         write_atomic(feedback / f"{slug}.md", text)
     summary = summarize(store)
     write_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    write_atomic(out / "report.html", class_report_html(store, summary))
     return summary
 
 
@@ -451,4 +458,5 @@ def render_report(report: BatchReport, out_console) -> None:
         c.print("  " + line, highlight=False)
     if report.png:
         c.print(f"Plot: {escape(str(report.out / 'scores.png'))}")
-    c.print(f"Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json in {escape(str(report.out))}")
+    c.print(f"Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json, report.html (the class "
+            f"report) in {escape(str(report.out))}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import stat
 import sys
@@ -71,12 +70,6 @@ python3.11 -m venv /autograder/venv
 """
 
 
-def _torch_requirement(root: Path = COURSE_ROOT) -> str:
-    text = (root / "pyproject.toml").read_text() if (root / "pyproject.toml").is_file() else ""
-    m = re.search(r'"(torch\s*[=<>!~][^"]*)"', text)
-    return m.group(1).replace(" ", "") if m else "torch"
-
-
 def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = COURSE_ROOT) -> Path:
     """Write the autograder zip: setup.sh, run_autograder, gradescope.json and the kit (no solutions)."""
     out = Path(out)
@@ -91,7 +84,7 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
         zf.writestr(info, data)
 
     with zipfile.ZipFile(tmp, "w") as zf:
-        add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", _torch_requirement(root)).encode(), 0o755)
+        add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", kit.torch_requirement(root)).encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
         add(zf, CONFIG_NAME, json.dumps({"exercises": numbers, "version": __version__}, indent=2).encode(), 0o644)
         for rel, data in kit.entries(root) + kit.replay_entries([course.get(n) for n in numbers]):

@@ -6,6 +6,7 @@ computed in the grader process) and with answers pinned in the checks. The kit i
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,14 @@ FORBIDDEN = ("solutions",)
 
 MINIMAL_README = ("# CNN course exercises\n\nInstall with `pip install -e .`, then run `grade list`, "
                   "`grade exercise 1`, `grade hint 1`.\n")
+
+
+def torch_requirement(root: Path = COURSE_ROOT) -> str:
+    """The kit's torch pin from pyproject.toml (``torch==2.13.0``), what installers put before the package: pip
+    must take torch from the CPU wheel index, or it pulls gigabytes of CUDA libraries."""
+    text = (root / "pyproject.toml").read_text() if (root / "pyproject.toml").is_file() else ""
+    m = re.search(r'"(torch\s*[=<>!~][^"]*)"', text)
+    return m.group(1).replace(" ", "") if m else "torch"
 
 
 class KitError(Exception):
