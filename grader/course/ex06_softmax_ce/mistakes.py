@@ -80,6 +80,14 @@ def _ce_log_of_zero(logits, labels):
         return float(-np.mean(np.log(_picked(_softmax(logits), labels))))
 
 
+def _ce_log_epsilon(eps):
+    """-mean ln(softmax(z)[n, y[n]] + eps): a probability that underflowed to 0 costs -ln(eps), not its true loss.
+    (np.clip(p, eps, 1) gives the same answer wherever that matters: where the probability is 0.)"""
+    def wrong(logits, labels):
+        return float(-np.mean(np.log(_picked(_softmax(logits), labels) + eps)))
+    return wrong
+
+
 def _ce_of_logits(logits, labels):
     with np.errstate(divide="ignore", invalid="ignore"):
         value = float(-np.mean(np.log(_picked(np.asarray(logits, dtype=np.float64), labels))))
@@ -95,6 +103,15 @@ def _bce_terms(probs, targets, log=np.log):
     return -(t * log(p) + (1 - t) * log(1 - p))
 
 
+def _bce_one_term(probs, targets):
+    """-mean(t ln p) without the (1 - t) term. Where every target is 0 that is 0 whatever the probabilities, the
+    answer of code that returns 0 without computing anything, so there it explains nothing (it does not apply)."""
+    t = np.asarray(targets, dtype=np.float64)
+    if not t.any():
+        raise ValueError("0 for all-zero targets: no evidence of this mistake")
+    return float(-np.mean(t * np.log(np.asarray(probs, dtype=np.float64))))
+
+
 def _diff(pred, target):
     return np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
 
@@ -105,6 +122,11 @@ _AXIS = ("Softmax was taken over the wrong axis: each ROW is one sample, so take
          "(with keepdims=True) so that every row sums to 1.")
 _WHOLE = ("Softmax was normalised over the whole batch: divide each row by its own sum (axis=1, keepdims=True), "
           "not by the sum of all N*K entries.")
+# the epsilons students add: Keras's 1e-7, the round ones, sklearn's log_loss's 1e-15
+EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)
+_EPSILON = ("An epsilon inside the log (ln(p + eps) or np.clip(p, eps, 1)) caps each sample's loss at -ln(eps) "
+            "instead of fixing the underflow: compute the log-softmax directly, (z[y] - max z) - "
+            "ln(sum exp(z - max z)), which needs no epsilon.")
 _UNDERFLOW = ("Underflow: -ln(softmax(z)[y]) becomes -ln(0) = inf when the true class's probability underflows "
               "to 0, so compute the log-softmax directly, (z[y] - max z) - ln(sum exp(z - max z)).")
 
@@ -116,6 +138,8 @@ MISTAKES = Mistakes(right=TRUTH, entries=[
     # ln(softmax) and an unshifted logsumexp both give inf where the true class underflows and a logit overflows;
     # the large-logits check's underflow-only call (nothing overflows) tells them apart
     Mistake("ex06-ce-log-of-zero", "cross_entropy", _UNDERFLOW, _ce_log_of_zero),
+    *(Mistake(f"ex06-ce-log-epsilon-{eps:.0e}", "cross_entropy", _EPSILON, _ce_log_epsilon(eps))
+      for eps in EPSILONS),
     Mistake("ex06-ce-overflow", "cross_entropy", _OVERFLOW, _ce_unshifted_softmax),
     Mistake("ex06-ce-overflow-logsumexp", "cross_entropy", _OVERFLOW, _ce_unshifted_lse),
     Mistake("ex06-ce-log10", "cross_entropy",
@@ -160,9 +184,7 @@ MISTAKES = Mistakes(right=TRUTH, entries=[
             lambda probs, targets: float(np.sum(_bce_terms(probs, targets)))),
     Mistake("ex06-bce-one-term", "binary_cross_entropy",
             "The (1 - t) * ln(1 - p) term is missing: a target of 0 must be penalised when p is large, so use "
-            "-mean(t ln p + (1 - t) ln(1 - p)).",
-            lambda probs, targets: float(-np.mean(np.asarray(targets, dtype=np.float64)
-                                                  * np.log(np.asarray(probs, dtype=np.float64))))),
+            "-mean(t ln p + (1 - t) ln(1 - p)).", _bce_one_term),
 
     Mistake("ex06-mse-sum", "mse",
             "The squared errors were summed: MSE is their mean, (1/n) * sum (Y - Yhat)^2 over all n elements.",
