@@ -67,6 +67,10 @@ SLIDE_EXAMPLES = (
 )
 
 
+# A stride that divides evenly ((5 - 3) % 2 == 0), tried first: code that raises on every input fails here, where
+# asserting that the windows divide evenly would not raise, so only code that raises where they do not is named so.
+EVEN_STRIDE = dict(dout=np.array([[1, 2], [3, -1]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
+                   w=np.array([[1, -1, 2], [0, 1, -2], [2, 1, -1]], float)[None, None], b=np.zeros(1), stride=2)
 # A stride that does not divide evenly: (5 - 2) // 2 + 1 = 2 windows cover rows/columns 0-3; row and column 4 are
 # never read, so their gradient is 0.
 UNEVEN_STRIDE = dict(dout=np.array([[1, 2], [3, 4]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
@@ -80,6 +84,10 @@ PADDED_STRIDE = dict(dout=np.array([[1, 2, -1], [3, -2, 1], [2, 1, 4]], float)[N
 
 # (label, function, kwargs, (dx, dw, db) as torch computes them), tried before the stride check's random inputs
 STRIDE_EXAMPLES = (
+    ("5x5 input, 3x3 filter, stride 2 (the windows divide evenly)", FN, EVEN_STRIDE,
+     (np.array([[1, -1, 4, -2, 4], [0, 1, -2, 2, -4], [5, -2, 8, 3, -4], [0, 3, -6, -1, 2], [6, 3, -5, -1, 1]],
+               float)[None, None], np.array([[22, 27, 32], [47, 52, 57], [72, 77, 82]], float)[None, None],
+      np.array([5.0]))),
     ("5x5 input, 2x2 filter, stride 2 (row and column 4 are never read)", FN, UNEVEN_STRIDE,
      (np.array([[1, -1, 2, -2, 0], [2, 1, 4, 2, 0], [3, -3, 4, -4, 0], [6, 3, 8, 4, 0], [0, 0, 0, 0, 0]],
                float)[None, None], np.array([[82, 92], [132, 142]], float)[None, None], np.array([10.0]))),
@@ -90,17 +98,26 @@ STRIDE_EXAMPLES = (
 
 
 # -- strategies -----------------------------------------------------------------------------------------------------
+def _evenly(size: int, p: int, s: int, k: int = 1) -> int:
+    """The size nearest ``size`` (below it, if one fits) whose windows of ``k`` at stride ``s`` divide the padded
+    input evenly: (size + 2p - k) % s == 0."""
+    fits = [m for m in range(max(1, k - 2 * p), size + s + 1) if (m + 2 * p - k) % s == 0]
+    return max([m for m in fits if m <= size] or fits[:1])
+
+
 @st.composite
 def cases(draw, strides=(1,), paddings=(0,), kernel="any"):
     """dout, x, w, b (and stride/padding when not the defaults) of a conv layer that fits.
 
-    kernel: "any" (1..4 per side), "1x1", or "whole" (the whole padded input: a single-pixel output).
+    kernel: "any" (1..4 per side), "1x1" (with sizes the stride divides evenly: uneven strides are the stride
+    check's business), or "whole" (the whole padded input: a single-pixel output).
     """
     s, p = draw(st.sampled_from(strides)), draw(st.sampled_from(paddings))
     n, c, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     h, w_ = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     if kernel == "1x1":
         kh = kw = 1
+        h, w_ = _evenly(h, p, s), _evenly(w_, p, s)
     elif kernel == "whole":
         kh, kw = h + 2 * p, w_ + 2 * p
     else:

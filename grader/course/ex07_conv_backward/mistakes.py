@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking.mistakes import Mistake, Mistakes
+from grader.checking.mistakes import RAISES, Mistake, Mistakes
 from grader.course.ex07_conv_backward.checks import FN, conv_grads
 
 
@@ -77,6 +77,15 @@ def _dx_from(**knobs):
     return wrong
 
 
+def _windows_must_divide(dout, x, w, b, stride, padding):
+    """Code that asserts (H + 2p - KH) % stride == 0 (and the same for W) raises where the windows do not divide the
+    padded input evenly; where they do it is right, and there it explains nothing."""
+    (h, width), (kh, kw) = np.shape(x)[2:], np.shape(w)[2:]
+    if (h + 2 * padding - kh) % stride or (width + 2 * padding - kw) % stride:
+        return RAISES
+    raise ValueError("the windows divide evenly: this mistake makes no difference")
+
+
 MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
     Mistake("ex07-padding-zero-slice", FN,
             "Your dx is empty because dx_pad[:, :, p:-p, p:-p] is dx_pad[:, :, 0:0, 0:0] when padding is 0 (-0 is "
@@ -100,6 +109,10 @@ MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
     Mistake("ex07-dx-overwritten", FN,
             "Your dx was assigned (=) window by window, so where windows overlap only the last one counts: every "
             "window adds its share, dx_pad[n, :, window] += ...", _dx_from(assign_dx=True)),
+    Mistake("ex07-windows-must-divide", FN,
+            "Your code raised where the windows do not divide the padded input evenly: that is allowed (the forward "
+            "pass floors, and the rows/columns no window reads get gradient 0), so take H_out, W_out from dout.shape "
+            "instead of requiring (H + 2p - KH) % stride == 0.", _windows_must_divide),
     Mistake("ex07-stride-ignored", FN,
             "The windows did not move by the stride: output position (i, j) comes from the input window that starts "
             "at row i*stride and column j*stride, in dx and in dw alike.",
