@@ -29,14 +29,15 @@ def test_slide_local_gradients():
     np.testing.assert_array_equal(dw[0, 0], ex07.SLIDE_X[0, 0, :2, :2])
 
 
-@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.STRIDE_EXAMPLES, ids=["even", "uneven", "padded"])
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.STRIDE_EXAMPLES,
+                         ids=["even", "even padded", "uneven", "uneven padded"])
 def test_pinned_stride_answers_agree_with_torch(label, fn, kwargs, answer):
     for got, pinned in zip(ex07.conv_grads(**kwargs), answer):
         np.testing.assert_array_equal(got, pinned)
 
 
-@pytest.mark.parametrize("kwargs", [ex07.EVEN_STRIDE, ex07.UNEVEN_STRIDE, ex07.PADDED_STRIDE],
-                         ids=["even", "uneven", "padded"])
+@pytest.mark.parametrize("kwargs", [ex07.EVEN_STRIDE, ex07.EVEN_PADDED_STRIDE, ex07.UNEVEN_STRIDE,
+                                    ex07.PADDED_STRIDE], ids=["even", "even padded", "uneven", "uneven padded"])
 def test_pinned_stride_inputs_tell_the_named_mistakes_apart(kwargs):
     """On the stride check's pinned inputs each named mistake that changes the answer changes it in its own way."""
     arguments = MISTAKES.bind("conv_backward", (), kwargs)
@@ -53,13 +54,14 @@ def test_pinned_stride_inputs_tell_the_named_mistakes_apart(kwargs):
 
 
 def test_the_stride_check_tries_windows_that_divide_evenly_first():
-    """Code that raises everywhere fails the stride check on an input where asserting divisibility would not raise,
-    so it is not named as that mistake; only the later, uneven inputs are."""
+    """Code that raises everywhere (or wherever there is padding) fails the stride check on an input where asserting
+    divisibility would not raise, so it is not named as that mistake; only the later, uneven inputs are."""
     def divides(kwargs):
         (h, w), (kh, kw) = kwargs["x"].shape[2:], kwargs["w"].shape[2:]
         p, s = kwargs.get("padding", 0), kwargs.get("stride", 1)
         return (h + 2 * p - kh) % s == 0 and (w + 2 * p - kw) % s == 0
-    assert [divides(kwargs) for _, _, kwargs, _ in ex07.STRIDE_EXAMPLES] == [True, False, False]
+    assert [divides(kwargs) for _, _, kwargs, _ in ex07.STRIDE_EXAMPLES] == [True, True, False, False]
+    assert [kwargs.get("padding", 0) for _, _, kwargs, _ in ex07.STRIDE_EXAMPLES] == [0, 1, 0, 1]
 
 
 def test_uneven_stride_leaves_untouched_pixels_at_zero():
@@ -95,6 +97,13 @@ MUTANTS = [
     mutant("asserts that the windows divide evenly", "    p, s = padding, stride\n",
            "    p, s = padding, stride\n    assert (h + 2 * p - kh) % s == 0 and (width + 2 * p - kw) % s == 0\n",
            {STRIDE}, "ex07-windows-must-divide", {STRIDE}),
+    mutant("output size rounded up instead of floored", "    p, s = padding, stride\n",
+           "    p, s = padding, stride\n    h_out = -(-(h + 2 * p - kh) // s) + 1\n"
+           "    w_out = -(-(width + 2 * p - kw) // s) + 1\n", {STRIDE}, "ex07-windows-must-divide", {STRIDE}),
+    # these raise on uneven inputs too, but for another reason, on inputs that divide evenly first: named nowhere
+    mutant("dout indexed [:, n] instead of [n, :]", "g = dout[n, :, i, j]", "g = dout[:, n, i, j]", {RANDOM}),
+    mutant("x padded along the channels", "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))",
+           "np.pad(x, ((0, 0), (p, p), (0, 0), (p, p)))", {PADDING, STRIDE}),
     mutant("windows ignore the stride", WINDOWS,
            "                rows = slice(i, i + kh)\n                cols = slice(j, j + kw)\n", {STRIDE},
            "ex07-stride-ignored"),
@@ -106,7 +115,7 @@ MUTANTS = [
 
 
 def test_every_ex07_mistake_has_a_mutant():
-    assert sorted(misconception_ids(N)) == sorted(m.mistake for m in MUTANTS if m.mistake)
+    assert sorted(misconception_ids(N)) == sorted({m.mistake for m in MUTANTS if m.mistake})
 
 
 @mutant_params(MUTANTS)

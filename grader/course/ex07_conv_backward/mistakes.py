@@ -78,8 +78,10 @@ def _dx_from(**knobs):
 
 
 def _windows_must_divide(dout, x, w, b, stride, padding):
-    """Code that asserts (H + 2p - KH) % stride == 0 (and the same for W) raises where the windows do not divide the
-    padded input evenly; where they do it is right, and there it explains nothing."""
+    """Code that asserts (H + 2p - KH) % stride == 0 (and the same for W), or loops over a ceil'ed or round()ed
+    output size, raises where the windows do not divide the padded input evenly; where they do it is right, and
+    there it explains nothing. (Only the stride check meets such inputs, after evenly dividing ones of every kind,
+    so code that raises for another reason fails before it meets one.)"""
     (h, width), (kh, kw) = np.shape(x)[2:], np.shape(w)[2:]
     if (h + 2 * padding - kh) % stride or (width + 2 * padding - kw) % stride:
         return RAISES
@@ -110,9 +112,9 @@ MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
             "Your dx was assigned (=) window by window, so where windows overlap only the last one counts: every "
             "window adds its share, dx_pad[n, :, window] += ...", _dx_from(assign_dx=True)),
     Mistake("ex07-windows-must-divide", FN,
-            "Your code raised where the windows do not divide the padded input evenly: that is allowed (the forward "
-            "pass floors, and the rows/columns no window reads get gradient 0), so take H_out, W_out from dout.shape "
-            "instead of requiring (H + 2p - KH) % stride == 0.", _windows_must_divide),
+            "Your code raised where the windows do not divide the padded input evenly (asserting that they do, or an "
+            "output size rounded up): that is allowed, as the forward pass floors and the rows/columns no window "
+            "reads get gradient 0, so take H_out and W_out from dout.shape.", _windows_must_divide),
     Mistake("ex07-stride-ignored", FN,
             "The windows did not move by the stride: output position (i, j) comes from the input window that starts "
             "at row i*stride and column j*stride, in dx and in dw alike.",
