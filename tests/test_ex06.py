@@ -73,6 +73,8 @@ MUTANTS = [
     mutant("softmax sum without keepdims", "e / e.sum(axis=1, keepdims=True)", "e / e.sum(axis=1)", {SM}),
     mutant("softmax without the max shift", "shifted = logits - logits.max(axis=1, keepdims=True)",
            "shifted = logits", {SM_LARGE, BW_LARGE}, "ex06-softmax-overflow"),
+    mutant("softmax shifted by the batch's max", SOFTMAX, SOFTMAX.replace("logits.max(axis=1, keepdims=True)",
+           "logits.max()"), {SM_LARGE, BW_LARGE}, "ex06-softmax-batch-max"),
     mutant("softmax shifts its input in place", "    shifted = logits - logits.max(axis=1, keepdims=True)\n",
            "    logits -= logits.max(axis=1, keepdims=True)\n    shifted = logits\n", {SM_INPUTS, BW_INPUTS}),
     mutant("cross-entropy with an unshifted softmax", PICK,
@@ -101,6 +103,8 @@ MUTANTS = [
     mutant("cross-entropy as ln(clip(p, 1e-15, 1))", PICK,
            "    picked = np.log(np.clip(softmax(logits)[np.arange(n), labels], 1e-15, 1))\n", {CE_LARGE},
            "ex06-ce-log-epsilon-1e-15"),
+    mutant("cross-entropy's log-softmax shifted by the batch's max", "m = np.max(z, axis=1, keepdims=True)",
+           "m = np.max(z)", {CE_LARGE}, "ex06-ce-batch-max", {CE_LARGE}),
     mutant("cross-entropy with log10", CE_RETURN, "    return float(-np.sum(np.log10(np.exp(picked))) / n)\n",
            {CE, CE_LARGE}, "ex06-ce-log10"),
     mutant("cross-entropy summed", CE_RETURN, "    return float(-np.sum(picked))\n", {CE, CE_LARGE}, "ex06-ce-sum"),
@@ -112,6 +116,9 @@ MUTANTS = [
     mutant("gradient with an unshifted softmax", GRAD,
            "    grad = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n", {BW_LARGE},
            "ex06-backward-overflow"),
+    mutant("gradient with the batch's max", GRAD,
+           "    grad = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum(axis=1, keepdims=True)\n",
+           {BW_LARGE}, "ex06-backward-batch-max", {BW_LARGE}),
     mutant("gradient with softmax over axis 0", GRAD,
            "    grad = np.exp(logits - logits.max(axis=0)) / np.exp(logits - logits.max(axis=0)).sum(axis=0)\n",
            {BW}, "ex06-backward-softmax-axis"),
@@ -277,3 +284,10 @@ def test_ln_of_softmax_at_large_logits_is_named(graded, name, softmax, ce, fails
     assert set(failed_checks(result)) == fails
     assert result.checks[[c.name for c in result.checks].index(CE_LARGE)].misconception == \
         mistake_by_id(mistake).message
+
+
+def test_a_nan_is_not_called_a_precision_problem(grade_mutant):
+    """One max for the whole batch gives nan for one row and the right values elsewhere: the message must not put
+    that down to float32 precision (the other positions' errors are tiny)."""
+    check = failed_checks(grade_mutant("softmax shifted by the batch's max"))[SM_LARGE]
+    assert "got nan" in "\n".join(check.details) and "precision" not in "\n".join(check.details)

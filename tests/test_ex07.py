@@ -88,6 +88,8 @@ MUTANTS = [
            "ex07-db-channels-last"),
     mutant("dw restarted for every sample", "    for n in range(n_samples):\n",
            "    for n in range(n_samples):\n        dw = np.zeros_like(w)\n", {RANDOM, PADDING}, "ex07-dw-last-sample"),
+    mutant("dw assigned instead of accumulated", "dw += g * x_pad[n, :, rows, cols]",
+           "dw = g * x_pad[n, :, rows, cols]", {SLIDES, RANDOM, PADDING}, "ex07-dw-overwritten"),
     mutant("dw and db averaged over the batch", "    return dx, dw, db\n",
            "    return dx, dw / n_samples, db / n_samples\n", {RANDOM, PADDING}, "ex07-divided-by-n"),
     mutant("dx with the kernel rotated", DX_ADD, "dx_pad[n, :, rows, cols] += (g * w[:, :, ::-1, ::-1]).sum(axis=0)",

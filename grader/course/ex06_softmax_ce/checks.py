@@ -96,14 +96,16 @@ SLIDE_EXAMPLES = (
 # mistake explains each wrong answer: on the overflow-only calls an unshifted softmax gives nan and an unshifted
 # logsumexp inf, while ln(softmax) is right; on the underflow-only call ln(softmax) gives inf, an unshifted softmax
 # 0/0 = nan, an unshifted logsumexp ln 0 = -inf. The cross-entropy calls with overflow only have positive logits, so
-# that a nan there can only come from exp().
+# that a nan there can only come from exp(). Last, rows far apart ([1000, 1001, 1002] and [-1000, -1001, -1002]): one
+# max for the whole batch (np.max without axis) underflows the second row to 0/0 = nan, while every row-wise
+# shift is right.
 # (label, function, kwargs, the answer torch gives); tests/test_ex06.py re-checks every answer against torch.
 _ROW_012 = [0.09003057317038045, 0.2447284710547976, 0.6652409557748218]   # softmax([0, 1, 2])
 _GRAD_012 = [[-0.4549847134148098, 0.12236423552739882, 0.3326204778874109],
              [0.3326204778874109, 0.12236423552739882, -0.4549847134148098]]
+_APART = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]])   # rows whose maxima are 2002 apart
 LARGE_LOGITS = (
-    ("softmax of [1000, 1001, 1002] and [-1000, -1001, -1002]", "softmax",
-     dict(logits=np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]])),
+    ("softmax of [1000, 1001, 1002] and [-1000, -1001, -1002]", "softmax", dict(logits=_APART),
      np.array([_ROW_012, _ROW_012[::-1]])),
     ("softmax of [1e4, 0, -1e4]", "softmax", dict(logits=np.array([[1e4, 0.0, -1e4]])), np.array([[1.0, 0.0, 0.0]])),
     ("cross-entropy of [1000, 1001, 1002] and [1002, 1001, 1000], true classes 0 and 2", "cross_entropy",
@@ -113,12 +115,18 @@ LARGE_LOGITS = (
      dict(logits=np.array([[-1000.0, -2000.0]]), labels=np.array([1])), 1000.0),
     ("cross-entropy of [1e4, 0, -1e4] and [-1e4, 1e4, 0], true classes 0 and 0", "cross_entropy",
      dict(logits=np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0]]), labels=np.array([0, 0])), 10000.0),
+    ("cross-entropy of [1000, 1001, 1002] and [-1000, -1001, -1002], true classes 2 and 0", "cross_entropy",
+     dict(logits=_APART, labels=np.array([2, 0])), 0.4076059644443804),
     ("gradient for [1000, 1001, 1002] and [1002, 1001, 1000], true classes 0 and 2", "cross_entropy_backward",
      dict(logits=np.array([[1000.0, 1001.0, 1002.0], [1002.0, 1001.0, 1000.0]]), labels=np.array([0, 2])),
      np.array(_GRAD_012)),
     ("gradient for [1e4, 0, -1e4] and [-1e4, 1e4, 0], true classes 0 and 0", "cross_entropy_backward",
      dict(logits=np.array([[1e4, 0.0, -1e4], [-1e4, 1e4, 0.0]]), labels=np.array([0, 0])),
      np.array([[0.0, 0.0, 0.0], [-0.5, 0.5, 0.0]])),
+    ("gradient for [1000, 1001, 1002] and [-1000, -1001, -1002], true classes 2 and 0", "cross_entropy_backward",
+     dict(logits=_APART, labels=np.array([2, 0])),
+     np.array([[0.04501528658519022, 0.12236423552739882, -0.1673795221125891],
+               [-0.1673795221125891, 0.12236423552739882, 0.04501528658519022]])),
 )
 
 

@@ -31,6 +31,22 @@ def _softmax_whole(logits):
     return e / e.sum()
 
 
+def _softmax_batch_max(logits):
+    """exp(z - M) / sum exp(z - M) per row with ONE max M for the whole batch: a row far below M is 0 / 0 = nan."""
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(under="ignore", invalid="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def _ce_batch_max(logits, labels):
+    """The log-softmax (z - M) - ln sum exp(z - M) with one max M for the batch: ln 0 = -inf in a row far below M."""
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
+        log_softmax = (z - z.max()) - np.log(np.exp(z - z.max()).sum(axis=1, keepdims=True))
+        return float(-np.mean(_picked(log_softmax, labels)))
+
+
 def _softmax_unshifted(logits):
     """exp(z) / sum exp(z) per row, without the max shift: inf / inf = nan once a logit passes about 709."""
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
@@ -118,6 +134,8 @@ def _diff(pred, target):
 
 _OVERFLOW = ("Overflow at large logits: exp(1000) is inf and inf/inf is nan, so subtract each row's maximum from "
              "the logits before exponentiating (this does not change the softmax).")
+_BATCH_MAX = ("One max was subtracted for the whole batch (np.max(z) without axis=1): a row far below it "
+              "underflows to 0 / 0 = nan, so subtract each ROW's own max, z.max(axis=1, keepdims=True).")
 _AXIS = ("Softmax was taken over the wrong axis: each ROW is one sample, so take the max and the sum over axis=1 "
          "(with keepdims=True) so that every row sums to 1.")
 _WHOLE = ("Softmax was normalised over the whole batch: divide each row by its own sum (axis=1, keepdims=True), "
@@ -132,6 +150,7 @@ _UNDERFLOW = ("Underflow: -ln(softmax(z)[y]) becomes -ln(0) = inf when the true 
 
 MISTAKES = Mistakes(right=TRUTH, entries=[
     Mistake("ex06-softmax-overflow", "softmax", _OVERFLOW, _softmax_unshifted),
+    Mistake("ex06-softmax-batch-max", "softmax", _BATCH_MAX, _softmax_batch_max),
     Mistake("ex06-softmax-axis", "softmax", _AXIS, lambda logits: _softmax(logits, axis=0)),
     Mistake("ex06-softmax-whole-batch", "softmax", _WHOLE, _softmax_whole),
 
@@ -142,6 +161,7 @@ MISTAKES = Mistakes(right=TRUTH, entries=[
       for eps in EPSILONS),
     Mistake("ex06-ce-overflow", "cross_entropy", _OVERFLOW, _ce_unshifted_softmax),
     Mistake("ex06-ce-overflow-logsumexp", "cross_entropy", _OVERFLOW, _ce_unshifted_lse),
+    Mistake("ex06-ce-batch-max", "cross_entropy", _BATCH_MAX, _ce_batch_max),
     Mistake("ex06-ce-log10", "cross_entropy",
             "Log base 10 was used, as on the slide (0.222 for -log(0.6)): cross-entropy in every framework uses the "
             "natural log, np.log, which gives 0.511.",
@@ -159,6 +179,8 @@ MISTAKES = Mistakes(right=TRUTH, entries=[
 
     Mistake("ex06-backward-overflow", "cross_entropy_backward", _OVERFLOW,
             lambda logits, labels: (_softmax_unshifted(logits) - _onehot(logits, labels)) / _n(labels)),
+    Mistake("ex06-backward-batch-max", "cross_entropy_backward", _BATCH_MAX,
+            lambda logits, labels: (_softmax_batch_max(logits) - _onehot(logits, labels)) / _n(labels)),
     Mistake("ex06-backward-softmax-axis", "cross_entropy_backward", _AXIS,
             lambda logits, labels: (_softmax(logits, axis=0) - _onehot(logits, labels)) / _n(labels)),
     Mistake("ex06-backward-softmax-whole-batch", "cross_entropy_backward", _WHOLE,
