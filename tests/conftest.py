@@ -237,3 +237,43 @@ def load_module(number: int, folder: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# -- trivial submissions: code that computes nothing useful must earn nothing --------------------------------------
+TRIVIAL_BODIES = {
+    "returns None": "return None",
+    "returns 0": "return 0",
+    "returns zeros like its first argument": "return np.zeros_like({first})",
+    "returns its first argument": "return {first}",
+    "always raises ValueError": "raise ValueError('invalid input')",
+}
+
+
+def trivial_source(number: int, body: str) -> str:
+    """Exercise ``number``'s stub with every function's ``raise NotImplementedError`` replaced by ``body``
+    (``{first}`` is the function's first parameter), e.g. "return np.zeros_like({first})"."""
+    import ast
+
+    from grader import course
+
+    source = stub_source(number)
+    lines = source.splitlines()
+    for fn in ast.parse(source).body:
+        if isinstance(fn, ast.FunctionDef) and fn.name in course.get(number).functions:
+            stmt = next(s for s in fn.body if isinstance(s, ast.Raise) and "NotImplementedError" in ast.unparse(s))
+            indent = lines[stmt.lineno - 1][:stmt.col_offset]
+            lines[stmt.lineno - 1] = indent + body.format(first=fn.args.args[0].arg)
+    return "\n".join(lines) + "\n"
+
+
+def assert_earns_nothing(result):
+    """A trivial submission scores 0, every hygiene check says what would earn it, and no mistake is named."""
+    from grader import course
+
+    checks = course.get(result.number).checks
+    assert result.score == 0, [(c.name, c.points) for c in result.checks if c.passed]
+    for check, got in zip(checks, result.checks):
+        if check.hygiene:
+            assert "earned once" in got.message, (check.name, got.message)
+    assert not [c.misconception for c in result.checks if c.misconception], \
+        {c.name: c.misconception for c in result.checks if c.misconception}

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import assert_misconception, check_mutant, misconception_ids, mutant, mutant_params
+from conftest import (TRIVIAL_BODIES, assert_earns_nothing, assert_misconception, check_mutant, failed_checks,
+                      misconception_ids, mutant, mutant_params, trivial_source)
 from grader import course
-from grader.checking.mistakes import matches
+from grader.checking.mistakes import RAISES, matches
 from grader.course.ex07_conv_backward import checks as ex07
 from grader.course.ex07_conv_backward.mistakes import MISTAKES
 
@@ -28,21 +29,39 @@ def test_slide_local_gradients():
     np.testing.assert_array_equal(dw[0, 0], ex07.SLIDE_X[0, 0, :2, :2])
 
 
-@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.STRIDE_EXAMPLES, ids=["uneven", "padded"])
+@pytest.mark.parametrize("label,fn,kwargs,answer", ex07.STRIDE_EXAMPLES,
+                         ids=["even", "even padded", "uneven", "uneven padded"])
 def test_pinned_stride_answers_agree_with_torch(label, fn, kwargs, answer):
     for got, pinned in zip(ex07.conv_grads(**kwargs), answer):
         np.testing.assert_array_equal(got, pinned)
 
 
-@pytest.mark.parametrize("kwargs", [ex07.UNEVEN_STRIDE, ex07.PADDED_STRIDE], ids=["uneven", "padded"])
+@pytest.mark.parametrize("kwargs", [ex07.EVEN_STRIDE, ex07.EVEN_PADDED_STRIDE, ex07.UNEVEN_STRIDE,
+                                    ex07.PADDED_STRIDE], ids=["even", "even padded", "uneven", "uneven padded"])
 def test_pinned_stride_inputs_tell_the_named_mistakes_apart(kwargs):
     """On the stride check's pinned inputs each named mistake that changes the answer changes it in its own way."""
     arguments = MISTAKES.bind("conv_backward", (), kwargs)
     right = ex07.conv_grads(**arguments)
-    wrong = [entry.wrong(**arguments) for entry in MISTAKES.entries]
-    shown = [answer for answer in wrong if not matches(answer, right)]
+    wrong = []
+    for entry in MISTAKES.entries:
+        try:
+            wrong.append(entry.wrong(**arguments))
+        except ValueError:   # the mistake makes no difference on this input
+            pass
+    shown = [answer for answer in wrong if answer is not RAISES and not matches(answer, right)]
     assert len(shown) >= 4
     assert not any(matches(a, b) for i, a in enumerate(shown) for b in shown[i + 1:])
+
+
+def test_the_stride_check_tries_windows_that_divide_evenly_first():
+    """Code that raises everywhere (or wherever there is padding) fails the stride check on an input where asserting
+    divisibility would not raise, so it is not named as that mistake; only the later, uneven inputs are."""
+    def divides(kwargs):
+        (h, w), (kh, kw) = kwargs["x"].shape[2:], kwargs["w"].shape[2:]
+        p, s = kwargs.get("padding", 0), kwargs.get("stride", 1)
+        return (h + 2 * p - kh) % s == 0 and (w + 2 * p - kw) % s == 0
+    assert [divides(kwargs) for _, _, kwargs, _ in ex07.STRIDE_EXAMPLES] == [True, True, False, False]
+    assert [kwargs.get("padding", 0) for _, _, kwargs, _ in ex07.STRIDE_EXAMPLES] == [0, 1, 0, 1]
 
 
 def test_uneven_stride_leaves_untouched_pixels_at_zero():
@@ -69,12 +88,24 @@ MUTANTS = [
            "ex07-db-channels-last"),
     mutant("dw restarted for every sample", "    for n in range(n_samples):\n",
            "    for n in range(n_samples):\n        dw = np.zeros_like(w)\n", {RANDOM, PADDING}, "ex07-dw-last-sample"),
+    mutant("dw assigned instead of accumulated", "dw += g * x_pad[n, :, rows, cols]",
+           "dw = g * x_pad[n, :, rows, cols]", {SLIDES, RANDOM, PADDING}, "ex07-dw-overwritten"),
     mutant("dw and db averaged over the batch", "    return dx, dw, db\n",
            "    return dx, dw / n_samples, db / n_samples\n", {RANDOM, PADDING}, "ex07-divided-by-n"),
     mutant("dx with the kernel rotated", DX_ADD, "dx_pad[n, :, rows, cols] += (g * w[:, :, ::-1, ::-1]).sum(axis=0)",
            {SLIDES, RANDOM, PADDING}, "ex07-dx-flipped-kernel"),
     mutant("dx assigned instead of accumulated", DX_ADD, "dx_pad[n, :, rows, cols] = (g * w).sum(axis=0)",
            {SLIDES, RANDOM, PADDING}, "ex07-dx-overwritten"),
+    mutant("asserts that the windows divide evenly", "    p, s = padding, stride\n",
+           "    p, s = padding, stride\n    assert (h + 2 * p - kh) % s == 0 and (width + 2 * p - kw) % s == 0\n",
+           {STRIDE}, "ex07-windows-must-divide", {STRIDE}),
+    mutant("output size rounded up instead of floored", "    p, s = padding, stride\n",
+           "    p, s = padding, stride\n    h_out = -(-(h + 2 * p - kh) // s) + 1\n"
+           "    w_out = -(-(width + 2 * p - kw) // s) + 1\n", {STRIDE}, "ex07-windows-must-divide", {STRIDE}),
+    # these raise on uneven inputs too, but for another reason, on inputs that divide evenly first: named nowhere
+    mutant("dout indexed [:, n] instead of [n, :]", "g = dout[n, :, i, j]", "g = dout[:, n, i, j]", {RANDOM}),
+    mutant("x padded along the channels", "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))",
+           "np.pad(x, ((0, 0), (p, p), (0, 0), (p, p)))", {PADDING, STRIDE}),
     mutant("windows ignore the stride", WINDOWS,
            "                rows = slice(i, i + kh)\n                cols = slice(j, j + kw)\n", {STRIDE},
            "ex07-stride-ignored"),
@@ -86,7 +117,7 @@ MUTANTS = [
 
 
 def test_every_ex07_mistake_has_a_mutant():
-    assert sorted(misconception_ids(N)) == sorted(m.mistake for m in MUTANTS if m.mistake)
+    assert sorted(misconception_ids(N)) == sorted({m.mistake for m in MUTANTS if m.mistake})
 
 
 @mutant_params(MUTANTS)
@@ -112,3 +143,33 @@ def test_direct_backward_kernel_equals_autograd(data):
     for direct, auto in zip(ex07.conv_grads(dout, x, w, b, stride, padding),
                             ex07.conv_grads_autograd(dout, x, w, b, stride, padding)):
         np.testing.assert_allclose(direct, auto, rtol=1e-12, atol=1e-12)
+
+
+# -- code that computes nothing earns nothing -----------------------------------------------------------------------
+TRIVIAL = {**TRIVIAL_BODIES, "returns zeros of the right shapes": "return np.zeros_like(x), np.zeros_like(w), "
+           "np.zeros_like(b)", "returns its inputs x, w, b": "return x, w, b"}
+
+
+@pytest.mark.parametrize("body", TRIVIAL.values(), ids=TRIVIAL.keys())
+def test_trivial_submissions_earn_nothing(graded, body):
+    assert_earns_nothing(graded(N, trivial_source(N, body)))
+
+
+def test_every_check_judges_conv_backward_with_its_own_hint():
+    ex = course.get(N)
+    assert ex.points == 11 and all(c.function == "conv_backward" and c.hint for c in ex.checks)
+    assert [c.run for c in ex.checks if c.hygiene] == ["inputs_unchanged"]
+    assert len({c.hint for c in ex.checks}) == len(ex.checks)
+
+
+def test_the_hint_shown_is_the_failed_checks(grade_mutant):
+    """Windows that ignore the stride first fail the stride check: its hint is shown, not the exercise's first."""
+    result = grade_mutant("windows ignore the stride")
+    assert set(failed_checks(result)) == {STRIDE, EDGE}
+    assert result.hint == next(c.hint for c in course.get(N).checks if c.name == STRIDE)
+
+
+def test_asserting_even_windows_costs_the_stride_check_only(grade_mutant):
+    """One mistake, one check: the 1x1-kernel edge cases use sizes the stride divides evenly."""
+    result = grade_mutant("asserts that the windows divide evenly")
+    assert set(failed_checks(result)) == {STRIDE}

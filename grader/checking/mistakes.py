@@ -46,7 +46,11 @@ def variant(table: Callable, name: str) -> Callable:
 
 
 def matches(got, wrong) -> bool:
-    """Whether ``got`` equals the answer ``wrong``: the same type of value, shape and (close) numbers."""
+    """Whether ``got`` equals the answer ``wrong``: the same type of value, shape and (close) numbers (a 0-d array
+    counts as the number it holds, as in :func:`grader.checking.expect.expect_number`)."""
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biuf" \
+            and not isinstance(wrong, np.ndarray):
+        got = got[()]
     if isinstance(wrong, tuple) and isinstance(got, (tuple, list)):
         return len(got) == len(wrong) and all(matches(g, w) for g, w in zip(got, wrong))
     if isinstance(wrong, np.ndarray):

@@ -67,6 +67,14 @@ SLIDE_EXAMPLES = (
 )
 
 
+# Strides that divide evenly ((5 - 3) % 2 == 0, (4 + 2 - 2) % 2 == 0), tried first, without and with padding: code
+# that raises on every input (or on every padded one) fails here, where asserting that the windows divide evenly
+# would not raise, so only code that raises where they do not is named so.
+EVEN_STRIDE = dict(dout=np.array([[1, 2], [3, -1]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
+                   w=np.array([[1, -1, 2], [0, 1, -2], [2, 1, -1]], float)[None, None], b=np.zeros(1), stride=2)
+EVEN_PADDED_STRIDE = dict(dout=np.array([[2, -1, 1], [1, 3, -2], [-1, 2, 1]], float)[None, None],
+                          x=np.arange(16.0).reshape(1, 1, 4, 4), w=np.array([[2, -1], [1, 3]], float)[None, None],
+                          b=np.zeros(1), stride=2, padding=1)
 # A stride that does not divide evenly: (5 - 2) // 2 + 1 = 2 windows cover rows/columns 0-3; row and column 4 are
 # never read, so their gradient is 0.
 UNEVEN_STRIDE = dict(dout=np.array([[1, 2], [3, 4]], float)[None, None], x=np.arange(25.0).reshape(1, 1, 5, 5),
@@ -80,6 +88,13 @@ PADDED_STRIDE = dict(dout=np.array([[1, 2, -1], [3, -2, 1], [2, 1, 4]], float)[N
 
 # (label, function, kwargs, (dx, dw, db) as torch computes them), tried before the stride check's random inputs
 STRIDE_EXAMPLES = (
+    ("5x5 input, 3x3 filter, stride 2 (the windows divide evenly)", FN, EVEN_STRIDE,
+     (np.array([[1, -1, 4, -2, 4], [0, 1, -2, 2, -4], [5, -2, 8, 3, -4], [0, 3, -6, -1, 2], [6, 3, -5, -1, 1]],
+               float)[None, None], np.array([[22, 27, 32], [47, 52, 57], [72, 77, 82]], float)[None, None],
+      np.array([5.0]))),
+    ("4x4 input, 2x2 filter, stride 2, padding 1 (the windows divide evenly)", FN, EVEN_PADDED_STRIDE,
+     (np.array([[6, -1, -3, 1], [-1, 6, -3, -4], [3, 3, 9, -2], [1, 4, -2, 2]], float)[None, None],
+      np.array([[42, 38], [7, 36]], float)[None, None], np.array([6.0]))),
     ("5x5 input, 2x2 filter, stride 2 (row and column 4 are never read)", FN, UNEVEN_STRIDE,
      (np.array([[1, -1, 2, -2, 0], [2, 1, 4, 2, 0], [3, -3, 4, -4, 0], [6, 3, 8, 4, 0], [0, 0, 0, 0, 0]],
                float)[None, None], np.array([[82, 92], [132, 142]], float)[None, None], np.array([10.0]))),
@@ -90,11 +105,19 @@ STRIDE_EXAMPLES = (
 
 
 # -- strategies -----------------------------------------------------------------------------------------------------
+def _evenly(size: int, p: int, s: int, k: int = 1) -> int:
+    """The size nearest ``size`` (below it, if one fits) whose windows of ``k`` at stride ``s`` divide the padded
+    input evenly: (size + 2p - k) % s == 0."""
+    fits = [m for m in range(max(1, k - 2 * p), size + s + 1) if (m + 2 * p - k) % s == 0]
+    return max([m for m in fits if m <= size] or fits[:1])
+
+
 @st.composite
-def cases(draw, strides=(1,), paddings=(0,), kernel="any"):
+def cases(draw, strides=(1,), paddings=(0,), kernel="any", evenly=False):
     """dout, x, w, b (and stride/padding when not the defaults) of a conv layer that fits.
 
-    kernel: "any" (1..4 per side), "1x1", or "whole" (the whole padded input: a single-pixel output).
+    kernel: "any" (1..4 per side), "1x1", or "whole" (the whole padded input: a single-pixel output). ``evenly``:
+    sizes whose windows divide the padded input evenly, (H + 2p - KH) % stride == 0 (and the same for W).
     """
     s, p = draw(st.sampled_from(strides)), draw(st.sampled_from(paddings))
     n, c, f = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -105,6 +128,8 @@ def cases(draw, strides=(1,), paddings=(0,), kernel="any"):
         kh, kw = h + 2 * p, w_ + 2 * p
     else:
         kh, kw = draw(st.integers(1, min(4, h + 2 * p))), draw(st.integers(1, min(4, w_ + 2 * p)))
+    if evenly:
+        h, w_ = _evenly(h, p, s, kh), _evenly(w_, p, s, kw)
     h_out, w_out = (h + 2 * p - kh) // s + 1, (w_ + 2 * p - kw) // s + 1
     integer = draw(st.booleans())
     case = {"dout": draw(values((n, f, h_out, w_out), integer)), "x": draw(values((n, c, h, w_), integer)),
@@ -141,12 +166,17 @@ def padding(student):
 
 
 def stride(student):
+    """Evenly dividing windows first (pinned, then random), then any: code that gets this far handles every kind of
+    input whose windows divide evenly, so a call that raises where they do not raises because they do not."""
     REFERENCE.pinned(student, STRIDE_EXAMPLES, prefix="example")
+    REFERENCE.for_all(student, FN, cases(strides=(2, 3), paddings=(0, 1), evenly=True), examples=12)
     REFERENCE.for_all(student, FN, cases(strides=(2, 3), paddings=(0, 1)), examples=20)
 
 
 def edge_cases(student):
-    strategy = st.one_of(cases(kernel="1x1", strides=(1, 2), paddings=(0, 1)),
+    """1x1 kernels (at sizes the stride divides evenly: uneven strides are the stride check's business) and kernels
+    as large as the padded input."""
+    strategy = st.one_of(cases(kernel="1x1", strides=(1, 2), paddings=(0, 1), evenly=True),
                          cases(kernel="whole", paddings=(0, 1)))
     REFERENCE.for_all(student, FN, strategy, examples=15)
 

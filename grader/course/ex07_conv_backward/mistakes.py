@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking.mistakes import Mistake, Mistakes
+from grader.checking.mistakes import RAISES, Mistake, Mistakes
 from grader.course.ex07_conv_backward.checks import FN, conv_grads
 
 
-def _grads(dout, x, w, stride, padding, step=None, n_from=0, flip_dx=False, assign_dx=False):
+def _grads(dout, x, w, stride, padding, step=None, n_from=0, flip_dx=False, assign_dx=False, assign_dw=False):
     """(dx, dw, db) of the conv layer in numpy, with knobs for the mistakes: windows that move by ``step`` instead of
     the stride, dw from the samples ``n_from:`` only, dx scattered with the kernel rotated by 180 degrees, dx
-    windows assigned (=) instead of accumulated (+=).
+    windows or dw assigned (=) instead of accumulated (+=).
 
     For every sample n and output position (i, j), window = rows i*step : i*step + KH, columns j*step : j*step + KW
     of x_pad (x zero-padded by p): dw += dout[n, :, i, j] * x_pad[n, :, window], dx_pad[n, :, window] += sum over f
@@ -36,7 +36,9 @@ def _grads(dout, x, w, stride, padding, step=None, n_from=0, flip_dx=False, assi
                 g = dout[n, :, i, j][:, None, None, None]
                 if x_pad[n, :, rows, cols].shape[1:] != (kh, kw):
                     raise ValueError("the window does not fit")
-                if n >= n_from:
+                if assign_dw:
+                    dw = g * x_pad[n, :, rows, cols]
+                elif n >= n_from:
                     dw += g * x_pad[n, :, rows, cols]
                 if assign_dx:
                     dx_pad[n, :, rows, cols] = (g * w_dx).sum(axis=0)
@@ -63,6 +65,11 @@ def _dw_last_sample(dout, x, w, b, stride, padding):
     return dx, _grads(dout, x, w, stride, padding, n_from=np.asarray(x).shape[0] - 1)[1], db
 
 
+def _dw_overwritten(dout, x, w, b, stride, padding):
+    dx, _, db = conv_grads(dout, x, w, b, stride, padding)
+    return dx, _grads(dout, x, w, stride, padding, assign_dw=True)[1], db
+
+
 def _divided_by_n(dout, x, w, b, stride, padding):
     dx, dw, db = conv_grads(dout, x, w, b, stride, padding)
     n = np.asarray(x).shape[0]
@@ -75,6 +82,17 @@ def _dx_from(**knobs):
         _, dw, db = conv_grads(dout, x, w, b, stride, padding)
         return _grads(dout, x, w, stride, padding, **knobs)[0], dw, db
     return wrong
+
+
+def _windows_must_divide(dout, x, w, b, stride, padding):
+    """Code that asserts (H + 2p - KH) % stride == 0 (and the same for W), or loops over a ceil'ed or round()ed
+    output size, raises where the windows do not divide the padded input evenly; where they do it is right, and
+    there it explains nothing. (Only the stride check meets such inputs, after evenly dividing ones of every kind,
+    so code that raises for another reason fails before it meets one.)"""
+    (h, width), (kh, kw) = np.shape(x)[2:], np.shape(w)[2:]
+    if (h + 2 * padding - kh) % stride or (width + 2 * padding - kw) % stride:
+        return RAISES
+    raise ValueError("the windows divide evenly: this mistake makes no difference")
 
 
 MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
@@ -90,6 +108,9 @@ MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
     Mistake("ex07-dw-last-sample", FN,
             "Your dw holds only the last sample's gradient: the same filters serve every sample, so add up (+=) the "
             "contributions of all N samples instead of starting dw afresh for each one.", _dw_last_sample),
+    Mistake("ex07-dw-overwritten", FN,
+            "Your dw was assigned (=) window by window, so it holds only the last window's share: every window of "
+            "every sample adds to it, dw += dout[n, f, i, j] * window.", _dw_overwritten),
     Mistake("ex07-divided-by-n", FN,
             "Both dw and db were divided by N: a conv layer sums its gradient over the batch (if the loss is a mean, "
             "its 1/N is already inside dout).", _divided_by_n),
@@ -100,6 +121,10 @@ MISTAKES = Mistakes(right={FN: conv_grads}, entries=[
     Mistake("ex07-dx-overwritten", FN,
             "Your dx was assigned (=) window by window, so where windows overlap only the last one counts: every "
             "window adds its share, dx_pad[n, :, window] += ...", _dx_from(assign_dx=True)),
+    Mistake("ex07-windows-must-divide", FN,
+            "Your code raised where the windows do not divide the padded input evenly (asserting that they do, or an "
+            "output size rounded up): that is allowed, as the forward pass floors and the rows/columns no window "
+            "reads get gradient 0, so take H_out and W_out from dout.shape.", _windows_must_divide),
     Mistake("ex07-stride-ignored", FN,
             "The windows did not move by the stride: output position (i, j) comes from the input window that starts "
             "at row i*stride and column j*stride, in dx and in dw alike.",
