@@ -206,6 +206,7 @@ def _not_implemented(done: dict, ex: Exercise, fn: str) -> bool:
 def _run_check(ex: Exercise, check, student: Student) -> CheckResult:
     t0 = time.perf_counter()
     res = CheckResult(check.name, check.points, False)
+    student.begin_check(check.name)
     try:
         try:
             ex.check_function(check)(student)
