@@ -29,6 +29,9 @@ from grader import course  # noqa: E402
 
 # (exercise, the reference line that was changed, the mutation) -> why the mutant is equivalent
 EQUIVALENT: dict[tuple[int, str, str], str] = {
+    # -- exercises 4 and 5 --
+    (5, "out[:, :, i, j] = reduce(window, axis=(2, 3))", "swap items 0,1"):
+        "np.max and np.mean over axes (3, 2) reduce the same two axes as over (2, 3)",
     # -- exercises 6 and 7 --
     (6, "n = labels.shape[0]", "0->-1"): "labels is 1-D, so labels.shape[-1] is labels.shape[0]",
     (7, "db = dout.sum(axis=(0, 2, 3))", "swap items 0,1"): "a sum over the axes (2, 0, 3) is the sum over (0, 2, 3)",

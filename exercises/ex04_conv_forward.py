@@ -13,7 +13,8 @@ Shapes (NCHW layout, float64 numpy arrays):
     out[n, f, i, j] = b[f] + sum over c < C, p < KH, q < KW of  x_pad[n, c, i*stride + p, j*stride + q] * w[f, c, p, q]
 
 where ``x_pad`` is x with ``padding`` zeros added on each of the four sides of every image (the H and W axes only,
-never the N or C axes). The bias b[f] is added ONCE to every output value of filter f, after the sum over all
+never the N or C axes). The stride need not divide H + 2*padding - KH: the // rounds down, and the rows (columns)
+left over at the bottom (right) are dropped, as in F.conv2d. The bias b[f] is added ONCE to every output value of filter f, after the sum over all
 channels; ``b=None`` means no bias. In words: for one filter, convolve every input channel with its own kernel
 slice w[f, c], add up the C feature maps, then add the filter's bias.
 

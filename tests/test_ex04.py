@@ -5,8 +5,9 @@ import inspect
 import numpy as np
 import pytest
 
-from conftest import (EXERCISES, SOLUTIONS, check_mutant, load_module, misconception_ids, mistake_by_id, mutant,
-                      mutant_params, stub_source)
+from conftest import (EXERCISES, SOLUTIONS, assert_full_marks, assert_misconception, check_mutant, failed_checks,
+                      load_module, misconception_ids, mistake_by_id, mutant, mutant_params, solution_source,
+                      stub_source)
 from grader import course
 from grader.checking.student import CallRecord
 from grader.course.ex04_conv_forward import checks as ex04
@@ -43,13 +44,10 @@ def test_solution_and_stub_have_the_same_signature():
     assert inspect.signature(stub.conv_forward) == inspect.signature(solution.conv_forward)
 
 
-# check names
-RANDOM = "matches F.conv2d on random shapes"
-BIAS = "bias is added once per filter (and None means no bias)"
-STRIDE_PADDING = "stride and padding"
-INVALID = "ValueError when the channels disagree or the kernel does not fit"
-UNCHANGED = "does not modify its inputs"
-SLIDES = "slide examples (5x5x1 with bias 2, RGB with bias 1 and padding 1, 5x5x3 with 2 filters)"
+# check names, by the function that runs each check
+NAME = {c.run: c.name for c in course.get(N).checks}
+SLIDES, RANDOM, BIAS, STRIDE_PADDING, INVALID, UNCHANGED = (NAME[run] for run in (
+    "slide_examples", "random_shapes", "bias", "stride_padding", "invalid_shapes", "inputs_unchanged"))
 
 # snippets of the reference
 BIAS_LINES = "    if b is not None:\n        out += np.asarray(b, dtype=np.float64).reshape(1, f, 1, 1)\n"
@@ -62,22 +60,28 @@ WINDOW = "xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]"
 
 VALUES = {SLIDES, RANDOM, BIAS, STRIDE_PADDING}   # the checks that compare values
 
+SIZES = "    h_out = (hp - kh) // stride + 1\n    w_out = (wp - kw) // stride + 1\n"
+CHANNEL_CHECK = '        raise ValueError(f"x has {c} channels but the filters have {c_w}")'
+
 # mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it):
 # a mutant with a named mistake shows it on every value check it fails (shown_on lists them all) and no other message
-# anywhere. (The one-sided padding mutant also fails "does not modify its inputs", with no message: on its smallest
-# input the kernel does not fit the one-sided padded image, so it raises instead of answering.)
+# anywhere; a mutant without one is shown no message at all.
 MUTANTS = [
-    mutant("bias missing", BIAS_LINES, "", {SLIDES, RANDOM, BIAS}, "ex04-bias-missing", VALUES),
-    mutant("bias added once per input channel", ".reshape(1, f, 1, 1)", ".reshape(1, f, 1, 1) * c", {RANDOM, BIAS},
-           "ex04-bias-per-channel", VALUES),
-    mutant("bias added twice", "out += np.asarray(b", "out += 2 * np.asarray(b", {SLIDES, RANDOM, BIAS},
-           "ex04-bias-twice", VALUES),
-    mutant("bias broadcast along W instead of F", ".reshape(1, f, 1, 1)", "", {RANDOM, BIAS}),
+    mutant("bias missing", BIAS_LINES, "", {SLIDES, BIAS}, "ex04-bias-missing", {SLIDES, BIAS}),
+    mutant("bias added once per input channel", ".reshape(1, f, 1, 1)", ".reshape(1, f, 1, 1) * c", {SLIDES, BIAS},
+           "ex04-bias-per-channel", {SLIDES, BIAS}),
+    mutant("bias added twice", "out += np.asarray(b", "out += 2 * np.asarray(b", {SLIDES, BIAS}, "ex04-bias-twice",
+           {SLIDES, BIAS}),
+    # b of shape (F,) broadcast along W: it fails wherever W_out != F (b = 0 included: a crash, not a value)
+    mutant("bias broadcast along W instead of F", ".reshape(1, f, 1, 1)", "", {BIAS, RANDOM, STRIDE_PADDING}),
+    # not "the bias is missing": filter 0 has its bias (no generated bias is 0)
+    mutant("bias added to filter 0 only", BIAS_LINES, "    if b is not None:\n        out[:, 0] += b[0]\n", {BIAS}),
+    mutant("filter 0's bias added to every filter", BIAS_LINES, "    if b is not None:\n        out += b[0]\n", {BIAS}),
     mutant("crashes when b is None", BIAS_LINES, "    out += b.reshape(1, f, 1, 1)\n", {SLIDES, BIAS}),
     mutant("channel loop overwrites instead of accumulating", TENSORDOT, OVERWRITE, {SLIDES, RANDOM},
            "ex04-last-channel-only", VALUES),
     mutant("only the first input channel", "np.tensordot(window, w,", "np.tensordot(window[:, :1], w[:, :1],",
-           {SLIDES, RANDOM}),
+           VALUES),
     mutant("flipped kernel", "np.tensordot(window, w,", "np.tensordot(window, w[:, :, ::-1, ::-1],",
            {SLIDES, RANDOM, STRIDE_PADDING}, "ex04-kernel-flipped", VALUES),
     mutant("padding on one side only", "(padding, padding), (padding, padding)", "(0, padding), (0, padding)",
@@ -88,19 +92,76 @@ MUTANTS = [
     mutant("stride ignored in the window", WINDOW, "xp[:, :, i:i + kh, j:j + kw]", {STRIDE_PADDING},
            "ex04-window-ignores-stride", {STRIDE_PADDING}),
     mutant("output size rounds up", "h_out = (hp - kh) // stride + 1", "h_out = -(-(hp - kh) // stride) + 1",
-           {STRIDE_PADDING}),
+           {STRIDE_PADDING}, "ex04-output-size-not-floored", {STRIDE_PADDING}),
+    # real students' code: it raises on the rows and columns the floor drops
+    mutant("asserts that the windows divide evenly", SIZES,
+           SIZES + "    assert (hp - kh) % stride == 0 and (wp - kw) % stride == 0, 'windows do not fit'\n",
+           {STRIDE_PADDING}, "ex04-output-size-not-floored", {STRIDE_PADDING}),
+    mutant("raises ValueError unless the windows divide evenly", SIZES,
+           SIZES + "    if (hp - kh) % stride or (wp - kw) % stride:\n        raise ValueError('stride does not fit')\n",
+           {STRIDE_PADDING}, "ex04-output-size-not-floored", {STRIDE_PADDING}),
+    mutant("output size rounded to the nearest", SIZES,
+           "    h_out = round((hp - kh) / stride) + 1\n    w_out = round((wp - kw) / stride) + 1\n",
+           {STRIDE_PADDING}, "ex04-output-size-not-floored", {STRIDE_PADDING}),
     mutant("no ValueError for a kernel that does not fit",
            "        raise ValueError(f\"kernel {kh}x{kw} does not fit the padded {hp}x{wp} image\")",
            "        pass", {INVALID}),
+    mutant("kernel width not checked", "if kh > hp or kw > wp:", "if kh > hp:", {INVALID}),
+    mutant("no ValueError when the channels disagree", CHANNEL_CHECK, "        return np.zeros((n, f, 1, 1))",
+           {INVALID}),
     mutant("reshapes b in place", "        out += np.asarray(b, dtype=np.float64).reshape(1, f, 1, 1)\n",
            "        b.shape = (1, f, 1, 1)\n        out += b\n", {UNCHANGED}),
     mutant("zeroes its input after use", "    return out\n", "    x[...] = 0\n    return out\n", {UNCHANGED}),
 ]
 
-
 @mutant_params(MUTANTS)
 def test_mutant_loses_points_on_the_right_check(graded, m):
-    check_mutant(graded, N, m)
+    result = check_mutant(graded, N, m)
+    if m.mistake is None:
+        assert_misconception(result, None)  # a mutant without a named mistake is shown none
+    # one mistake, one check: every mutant fails exactly the checks its row lists (the conv checks run with b = 0, so
+    # a bias mistake costs the bias check and the slides), besides hygiene checks not earned for want of a value check
+    judged = {name for name, c in failed_checks(result).items() if "earned once" not in c.message}
+    assert judged == m.must_fail | m.shown_on, sorted(judged)
+
+
+def test_channel_mismatch_is_described_in_words(grade_mutant):
+    check = failed_checks(grade_mutant("no ValueError when the channels disagree"))[INVALID]
+    text = "\n".join([check.message, *check.details])
+    assert "why the call is invalid: x has 3 channels, w has 1" in text, text
+    assert "np.ones((2, 3, 4, 4))" in text and "np.ones((2, 1, 2, 2))" in text, text
+
+
+def test_a_missing_width_check_is_described_in_words(grade_mutant):
+    check = failed_checks(grade_mutant("kernel width not checked"))[INVALID]
+    assert "why the call is invalid: the 2x4 kernel is wider than the 5x3 image (4 columns > 3)" in check.details
+
+
+def test_float32_arithmetic_gets_full_marks(graded):
+    """The precision policy: float64 inputs summed in float32 are accepted (the result differs in the 7th digit)."""
+    source = solution_source(N).replace("x = np.asarray(x, dtype=np.float64)\n    w = np.asarray(w, dtype=np.float64)",
+                                        "x = np.asarray(x, dtype=np.float32)\n    w = np.asarray(w, dtype=np.float32)")
+    assert source != solution_source(N)
+    assert_full_marks(graded(N, source))
+
+
+# submissions that compute nothing useful: each scores exactly 0, and every hygiene check says what earns it
+RIGHT_SHAPE = ("n, _, h, wd = np.shape(x)\n    f, _, kh, kw = np.shape(w)\n"
+               "    return np.zeros((n, f, (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1))")
+TRIVIAL = {"returns None": "return None", "returns 0": "return 0", "returns zeros like x": "return np.zeros_like(x)",
+           "returns zeros of the right shape": RIGHT_SHAPE, "returns x": "return x",
+           "always raises ValueError": "raise ValueError('not done yet')"}
+
+
+@pytest.mark.parametrize("body", TRIVIAL.values(), ids=list(TRIVIAL))
+def test_a_trivial_submission_scores_zero(graded, body):
+    result = graded(N, f"import numpy as np\n\n\ndef conv_forward(x, w, b, stride=1, padding=0):\n    {body}\n")
+    assert result.score == 0, [(c.name, c.points) for c in result.checks if c.passed]
+    hygiene = {c.name for c in course.get(N).checks if c.hygiene}
+    assert hygiene == {INVALID, UNCHANGED}
+    for check in result.checks:
+        if check.name in hygiene:
+            assert "earned once conv_forward() returns correct values" in check.message, check.message
 
 
 def test_every_ex04_mistake_has_a_mutant():
@@ -134,3 +195,11 @@ def test_entries_name_the_wrong_answers_they_describe():
     missing = ex04.conv2d_truth(x, w, None)
     assert MISTAKES.diagnose(CallRecord("conv_forward", (x, w, b), {}, missing)) == \
         mistake_by_id("ex04-bias-missing").message
+
+
+def test_a_call_that_raised_is_named_only_where_rows_are_left_over():
+    x, w = np.arange(50.0).reshape(1, 2, 5, 5), np.ones((1, 2, 2, 2))
+    left_over = CallRecord("conv_forward", (x, w, None), dict(stride=2), None, raised=("ValueError", "Exception"))
+    assert MISTAKES.diagnose(left_over) == mistake_by_id("ex04-output-size-not-floored").message
+    divides = CallRecord("conv_forward", (x, w, None), dict(stride=3), None, raised=("ValueError", "Exception"))
+    assert MISTAKES.diagnose(divides) is None

@@ -8,7 +8,7 @@ Each exercise is one folder of this package (see :mod:`grader.course.entry`)::
     2   ex02_output_size        15  the output-size formulas (conv, 'same', Keras, pooling, transposed conv)
     3   ex03_param_count        14  parameter counts of layers and whole models
     4   ex04_conv_forward       12  the conv layer's forward pass, NCHW, with bias
-    5   ex05_relu_pool          11  ReLU, max and average pooling
+    5   ex05_relu_pool          14  ReLU, max and average pooling
     6   ex06_softmax_ce         13  softmax, cross-entropy and its gradient, BCE, MSE
     7   ex07_conv_backward      11  the conv layer's backward pass
     8   ex08_pool_backward      15  ReLU and pooling backward passes

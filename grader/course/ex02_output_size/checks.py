@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 
+from grader.checking.replay import truth_function
 from grader.checking import CheckFailed, Reference, expect_number, expect_raises, noted, run_once, st, truth
 from grader.checking.strategies import drop_defaults
 
@@ -26,6 +27,7 @@ def _zeros(n: int, batch: int = 1):
     return torch.zeros(batch, 1, n, 1, dtype=torch.float64)
 
 
+@truth_function
 def torch_conv(n, f, padding=0, stride=1, dilation=1, batch=0) -> int:
     """H of F.conv2d((batch, 1, n, 1), (1, 1, f, 1), padding=(p, 0), stride=(s, 1), dilation=(d, 1)).
 
@@ -39,6 +41,7 @@ def torch_conv(n, f, padding=0, stride=1, dilation=1, batch=0) -> int:
                         dilation=(dilation, 1)).shape[2])
 
 
+@truth_function
 def torch_pool(n, f, stride=None, padding=0, ceil_mode=False) -> int:
     """H of F.max_pool2d on (1, 1, n, 1) with an (f, 1) window (avg_pool2d has the same rule)."""
     import torch.nn.functional as F
@@ -47,6 +50,7 @@ def torch_pool(n, f, stride=None, padding=0, ceil_mode=False) -> int:
     return int(F.max_pool2d(_zeros(n), (f, 1), stride=(s, 1), padding=(padding, 0), ceil_mode=ceil_mode).shape[2])
 
 
+@truth_function
 def torch_conv_transpose(n, f, padding=0, stride=1, output_padding=0, dilation=1) -> int:
     """H of F.conv_transpose2d((1, 1, n, 1), (1, 1, f, 1), ...)."""
     import torch.nn.functional as F
@@ -55,6 +59,7 @@ def torch_conv_transpose(n, f, padding=0, stride=1, output_padding=0, dilation=1
                                   output_padding=(output_padding, 0), dilation=(dilation, 1)).shape[2])
 
 
+@truth_function
 def torch_keras(n, f, stride=1, padding="valid") -> int:
     """Keras Conv2D/MaxPool2D size, computed by a torch conv: no padding ('valid') or TensorFlow's 'same' padding."""
     import torch.nn.functional as F

@@ -16,6 +16,7 @@ import copy
 import functools
 from contextlib import contextmanager
 
+from grader.checking.replay import truth_function
 from grader.checking import CheckFailed, Reference, expect_number, expect_raises, for_all, noted, run_once, st, truth
 
 # name -> (required options, optional options with their defaults); the same table as in the stub's docstring
@@ -96,6 +97,7 @@ def _describe(spec) -> str:
     return name + (" " + ", ".join(f"{k}={v}" for k, v in shown.items()) if shown else "")
 
 
+@truth_function
 def torch_count(layers, input_shape) -> tuple[int, list[str]]:
     """(trainable parameters, one line per layer) of the torch model for a spec; raises where the spec is invalid
     (SpecError for the exercise's own rules, torch's RuntimeError/ValueError for the rest)."""
@@ -115,6 +117,7 @@ def torch_count(layers, input_shape) -> tuple[int, list[str]]:
     return total, rows
 
 
+@truth_function
 def torch_conv_params(in_channels, out_channels, kernel_size, bias=True, groups=1) -> int:
     import torch.nn as nn
 
@@ -122,6 +125,7 @@ def torch_conv_params(in_channels, out_channels, kernel_size, bias=True, groups=
     return sum(p.numel() for p in m.parameters() if p.requires_grad)
 
 
+@truth_function
 def torch_dense_params(in_features, out_features, bias=True) -> int:
     import torch.nn as nn
 

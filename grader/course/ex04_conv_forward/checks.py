@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, expect_raises, for_all, run_once, st, truth
+from grader.checking import Reference, expect_raises, run_once, st, truth
 from grader.checking.strategies import generic_arrays, stride_and_padding
 
 FN = "conv_forward"
@@ -73,12 +73,26 @@ SLIDE_EXAMPLES = (
 
 
 # -- generated cases -------------------------------------------------------------------------------------------
+def _nonzero(b: np.ndarray) -> np.ndarray:
+    """Biases with no zero entry: a filter whose bias is 0 cannot tell a bias added to some filters only from a
+    missing one."""
+    return np.where(b == 0, 1.0, b)
+
+
+def windows_divide(case: dict) -> bool:
+    """Whether the stride divides H + 2*padding - KH and W + 2*padding - KW (no rows or columns left over)."""
+    s, p = case.get("stride", 1), case.get("padding", 0)
+    (_, _, h, w), (_, _, kh, kw) = case["x"].shape, case["w"].shape
+    return (h + 2 * p - kh) % s == 0 and (w + 2 * p - kw) % s == 0
+
+
 @st.composite
 def cases(draw, stride=1, padding=0, bias="array", integer=None):
     """x (N, C, H, W), w (F, C, KH, KW) that fits the padded image, b (F,) or None, stride, padding.
 
-    ``stride``/``padding``: a fixed value, or None to draw one (stride 1..3, padding 0..2). ``bias``: "array",
-    None, or "either".
+    ``stride``/``padding``: a fixed value, or None to draw one (stride 1..3, padding 0..2). ``bias``: "array"
+    (no zero entry), "zero" (b = zeros: a check of the convolution itself, which no bias mistake changes), None, or
+    "either" (an array or None).
     """
     integer = not draw(st.booleans()) if integer is None else integer   # shrinks to integers
     _, p, options = stride_and_padding(draw, stride, padding)
@@ -89,7 +103,9 @@ def cases(draw, stride=1, padding=0, bias="array", integer=None):
     with_bias = bias == "array" or (bias == "either" and draw(st.booleans()))
     case = {"x": draw(generic_arrays((n, c, h, w), integer, salt=1)),
             "w": draw(generic_arrays((f, c, kh, kw), integer, salt=2)),
-            "b": draw(generic_arrays((f,), integer, salt=3)) if with_bias else None}
+            "b": draw(generic_arrays((f,), integer, salt=3).map(_nonzero)) if with_bias else None}
+    if bias == "zero":
+        case["b"] = np.zeros(f)
     return {**case, **options}
 
 
@@ -99,7 +115,8 @@ def slide_examples(student):
 
 
 def random_shapes(student):
-    REFERENCE.for_all(student, FN, cases(), examples=40)
+    # b = 0: a bias mistake costs the bias check, not this one
+    REFERENCE.for_all(student, FN, cases(bias="zero"), examples=40)
 
 
 def bias(student):
@@ -110,20 +127,33 @@ def bias(student):
 
 
 def stride_padding(student):
-    strategy = cases(stride=None, padding=None, bias="either").filter(
+    strategy = cases(stride=None, padding=None, bias="zero").filter(
         lambda c: c.get("stride", 1) > 1 or c.get("padding", 0) > 0)
-    REFERENCE.for_all(student, FN, strategy, examples=40)
+    # 1. strides that divide the padded image evenly (a call that fails here fails for its stride or padding)
+    REFERENCE.for_all(student, FN, strategy.filter(windows_divide), examples=25)
+    # 2. rows or columns left over, which the floor in H_out drops
+    REFERENCE.for_all(student, FN, strategy.filter(lambda c: not windows_divide(c)), examples=20)
+
+
+# (arguments, why the call is invalid): ValueError for each
+INVALID = (
+    ((np.ones((2, 3, 4, 4)), np.ones((2, 1, 2, 2)), None), {}, "x has 3 channels, w has 1"),
+    ((np.ones((1, 2, 4, 4)), np.ones((1, 3, 2, 2)), np.zeros(1)), {}, "x has 2 channels, w has 3"),
+    ((np.ones((1, 1, 3, 3)), np.ones((1, 1, 4, 4)), None), {},
+     "the 4x4 kernel is larger than the 3x3 image (taller and wider)"),
+    ((np.ones((1, 1, 3, 5)), np.ones((2, 1, 4, 2)), np.zeros(2)), {},
+     "the 4x2 kernel is taller than the 3x5 image (4 rows > 3)"),
+    ((np.ones((1, 1, 5, 3)), np.ones((1, 1, 2, 4)), None), {},
+     "the 2x4 kernel is wider than the 5x3 image (4 columns > 3)"),
+    ((np.ones((1, 1, 2, 2)), np.ones((1, 1, 5, 5)), None), dict(padding=1),
+     "the 5x5 kernel is larger than the 4x4 image that padding 1 makes of the 2x2 one"),
+)
 
 
 def invalid_shapes(student):
     def body():
-        # channel counts disagree (both ways round)
-        expect_raises(student, "ValueError", FN, np.ones((1, 2, 4, 4)), np.ones((1, 3, 2, 2)), np.zeros(1))
-        expect_raises(student, "ValueError", FN, np.ones((2, 3, 4, 4)), np.ones((2, 1, 2, 2)), None)
-        # the kernel does not fit (one row or column too many, with and without padding)
-        expect_raises(student, "ValueError", FN, np.ones((1, 1, 3, 3)), np.ones((1, 1, 4, 4)), None)
-        expect_raises(student, "ValueError", FN, np.ones((1, 1, 3, 5)), np.ones((2, 1, 4, 2)), np.zeros(2))
-        expect_raises(student, "ValueError", FN, np.ones((1, 1, 2, 2)), np.ones((1, 1, 5, 5)), None, padding=1)
+        for args, kwargs, why in INVALID:
+            expect_raises(student, "ValueError", FN, *args, why=why, **kwargs)
     run_once(body, student)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking.mistakes import Mistake, Mistakes, variant
+from grader.checking.mistakes import RAISES, Mistake, Mistakes, variant
 from grader.course.ex04_conv_forward.checks import FN, conv2d_truth
 
 
@@ -31,6 +31,16 @@ def _window_ignores_stride(x, w, b, stride, padding):
     """The right output size, filled with the stride-1 windows."""
     right = conv2d_truth(x, w, b, stride, padding)
     return conv2d_truth(x, w, b, 1, padding)[:, :, :right.shape[2], :right.shape[3]]
+
+
+def _windows_must_divide(x, w, b, stride, padding):
+    """Code that requires the stride to divide H + 2*padding - KH (and the same for W), or rounds H_out up or to
+    the nearest instead of down (its last window then runs past the edge, and the call fails): it raises where rows
+    or columns are left over, and is right elsewhere."""
+    (_, _, h, wd), (_, _, kh, kw) = np.shape(x), np.shape(w)
+    if (h + 2 * padding - kh) % stride or (wd + 2 * padding - kw) % stride:
+        return RAISES
+    return conv2d_truth(x, w, b, stride, padding)
 
 
 MISTAKES = Mistakes(right={FN: conv2d_truth}, entries=[
@@ -63,4 +73,8 @@ MISTAKES = Mistakes(right={FN: conv2d_truth}, entries=[
     Mistake("ex04-window-ignores-stride", FN,
             "The output has the right size but the windows move by one pixel: window (i, j) starts at row "
             "i*stride and column j*stride.", _window_ignores_stride),
+    Mistake("ex04-output-size-not-floored", FN,
+            "Your code fails where the stride leaves rows or columns over: H_out = (H + 2*padding - KH) // stride + 1 "
+            "rounds down and drops them. Do not require the stride to divide H + 2*padding - KH, and do not round "
+            "H_out up or to the nearest (the last window would run past the edge).", _windows_must_divide),
 ])

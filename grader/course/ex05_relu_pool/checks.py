@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, expect_raises, for_all, run_once, st, truth
+from grader.checking import Reference, expect_raises, run_once, st, truth
 from grader.checking.strategies import generic_arrays
 
 
@@ -85,7 +85,7 @@ SLIDE_SHAPES = (
 
 def slide_shape_examples() -> tuple:
     """SLIDE_SHAPES as pinned (label, function, kwargs, answer) rows, the answer computed by torch."""
-    return tuple((label, fn, kwargs, TRUTH[fn](**kwargs)) for label, fn, kwargs, _shape in SLIDE_SHAPES)
+    return tuple((label, fn, kwargs, REFERENCE.truth[fn](**kwargs)) for label, fn, kwargs, _shape in SLIDE_SHAPES)
 
 
 # -- generated cases -------------------------------------------------------------------------------------------
@@ -99,64 +99,112 @@ def feature_maps(draw, max_side=5, integer=None):
 
 
 @st.composite
-def pool_cases(draw, stride="draw", tiled=False):
+def pool_cases(draw, stride="draw", layout="any"):
     """x (N, C, H, W), size 1..3 with size <= H, W, and a stride.
 
     ``stride``: "draw" (an explicit stride 1..3), "omit" (use the default), or None (pass stride=None).
-    ``tiled``: H and W are multiples of size (then stride = size covers the map exactly).
+    ``layout``: "tiled" (H and W multiples of size: with stride = size the windows cover the map exactly), "fit"
+    (the stride divides H - size and W - size: no rows or columns left over), or "any" (H, W in size..7).
     """
     integer = not draw(st.booleans())   # shrinks to integers
     size = draw(st.integers(1, 3))
-    if tiled:
+    step = draw(st.integers(1, 3)) if stride == "draw" else size
+    if layout == "tiled":
         h, w = size * draw(st.integers(1, 3)), size * draw(st.integers(1, 3))
+    elif layout == "fit":
+        h, w = (size + step * draw(st.integers(0, (7 - size) // step)) for _ in range(2))
     else:
         h, w = draw(st.integers(size, 7)), draw(st.integers(size, 7))
     case = {"x": draw(generic_arrays((draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), integer, salt=5))}
     if size != 2 or draw(st.booleans()):   # size=2 is the default: sometimes leave it out
         case["size"] = size
     if stride == "draw":
-        case["stride"] = draw(st.integers(1, 3))
+        case["stride"] = step
     elif stride is None:
         case["stride"] = None
     return case
 
 
+# A row and a column left over, where the floor, rounding to the nearest and cutting windows short give three
+# different shapes (1x1, 1x2, 2x2) whatever the rounding convention (1/3 and 2/3): the first such case a check meets,
+# so that those mistakes are told apart (a generated case where two of them agree would name neither).
+LEFT_OVER = np.array([[3, -1, 4, 1, -5], [9, 2, -6, 5, 3], [-5, 8, 9, -7, 9], [3, 2, -3, 8, 4]], float)[None, None]
+
+
+def left_over_example(fn) -> tuple:
+    kwargs = dict(x=LEFT_OVER, size=3, stride=3)
+    return (("4x5 map, 3x3 windows, stride 3: one row and two columns left over", fn, kwargs,
+             REFERENCE.truth[fn](**kwargs)),)
+
+
 # -- the checks ------------------------------------------------------------------------------------------------
-def slide_examples(student):
-    REFERENCE.pinned(student, SLIDE_EXAMPLES + slide_shape_examples())
+def _slide_rows(fn) -> tuple:
+    return tuple(row for row in SLIDE_EXAMPLES + slide_shape_examples() if row[1] == fn)
 
 
 def relu_matches_torch(student):
+    REFERENCE.pinned(student, _slide_rows("relu"))
     REFERENCE.for_all(student, "relu", feature_maps(), examples=25)
+
+
+def relu_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "relu", feature_maps(integer=True), examples=6)
 
 
 def _pool_matches_torch(student, fn):
     # 1. the default stride on maps that the windows tile exactly (the slides' case)
-    REFERENCE.for_all(student, fn, pool_cases(stride="omit", tiled=True), examples=15)
-    # 2. explicit strides: overlapping windows (stride < size), skipped pixels, rows/columns left over
-    REFERENCE.for_all(student, fn, pool_cases(stride="draw"), examples=25)
-    # 3. stride=None passed explicitly, with rows/columns left over
+    REFERENCE.for_all(student, fn, pool_cases(stride="omit", layout="tiled"), examples=15)
+    # 2. explicit strides without rows or columns left over: overlapping windows (stride < size), skipped pixels
+    REFERENCE.for_all(student, fn, pool_cases(stride="draw", layout="fit"), examples=20)
+    # 3. rows and columns left over, which the floor in H_out drops: first the case that tells the mistakes apart
+    REFERENCE.pinned(student, left_over_example(fn), prefix="the case")
+    REFERENCE.for_all(student, fn, pool_cases(stride="draw"), examples=20)
+    # 4. stride=None passed explicitly, with rows/columns left over
     REFERENCE.for_all(student, fn, pool_cases(stride=None), examples=10)
+
+
+# (arguments, keyword arguments, why the call is invalid): ValueError for each, from either pooling function
+TOO_BIG = (
+    ((np.ones((1, 1, 1, 1)),), {}, "the default 2x2 window is larger than the 1x1 input"),
+    ((np.ones((1, 1, 2, 5)),), dict(size=3), "the 3x3 window is taller than the 2x5 input (3 rows > 2)"),
+    ((np.ones((2, 1, 5, 2)),), dict(size=3, stride=1), "the 3x3 window is wider than the 5x2 input (3 columns > 2)"),
+)
+
+
+def _window_too_big(student, fn):
+    def body():
+        for args, kwargs, why in TOO_BIG:
+            expect_raises(student, "ValueError", fn, *args, why=why, **kwargs)
+    run_once(body, student)
+
+
+def max_pool_slide_examples(student):
+    REFERENCE.pinned(student, _slide_rows("max_pool"))
 
 
 def max_pool_matches_torch(student):
     _pool_matches_torch(student, "max_pool")
 
 
+def max_pool_window_too_big(student):
+    _window_too_big(student, "max_pool")
+
+
+def max_pool_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "max_pool", pool_cases(), examples=5)
+
+
+def avg_pool_slide_examples(student):
+    REFERENCE.pinned(student, _slide_rows("avg_pool"))
+
+
 def avg_pool_matches_torch(student):
     _pool_matches_torch(student, "avg_pool")
 
 
-def window_too_big(student):
-    def body():
-        for fn in ("max_pool", "avg_pool"):
-            expect_raises(student, "ValueError", fn, np.ones((1, 1, 1, 1)))            # default size 2 > 1
-            expect_raises(student, "ValueError", fn, np.ones((1, 1, 2, 5)), size=3)    # too tall
-            expect_raises(student, "ValueError", fn, np.ones((2, 1, 5, 2)), size=3, stride=1)   # too wide
-    run_once(body, student)
+def avg_pool_window_too_big(student):
+    _window_too_big(student, "avg_pool")
 
 
-def inputs_unchanged(student):
-    REFERENCE.inputs_unchanged(student, "relu", feature_maps(integer=True), examples=6)
-    for fn in ("max_pool", "avg_pool"):
-        REFERENCE.inputs_unchanged(student, fn, pool_cases(), examples=5)
+def avg_pool_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "avg_pool", pool_cases(), examples=5)

@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking.mistakes import Mistake, Mistakes, variant
+from grader.checking.mistakes import RAISES, Mistake, Mistakes, variant
 from grader.course.ex05_relu_pool.checks import avg_pool_truth, max_pool_truth, relu_truth
 
 _TRUTH = {"max": max_pool_truth, "avg": avg_pool_truth}
 _REDUCE = {"max": np.max, "avg": np.mean}
 
 
-def _partial_windows(kind, x, size, stride):
-    """Windows start at 0, stride, 2*stride, ... < H (range(0, H, stride)); those past the edge are cut short."""
+def _windows(kind, x, size, rows, cols):
+    """``kind`` pooling over the windows that start at rows x cols, cut short where they run past the edge (and
+    RAISES where one is empty for max: np.max of nothing fails; np.mean of nothing is nan)."""
     x = np.asarray(x, dtype=np.float64)
-    rows, cols = range(0, x.shape[2], stride), range(0, x.shape[3], stride)
     out = np.empty(x.shape[:2] + (len(rows), len(cols)))
     for a, i in enumerate(rows):
         for b, j in enumerate(cols):
-            out[:, :, a, b] = _REDUCE[kind](x[:, :, i:i + size, j:j + size], axis=(2, 3))
+            window = x[:, :, i:i + size, j:j + size]
+            if window.size == 0:
+                if kind == "max":
+                    return RAISES
+                out[:, :, a, b] = np.nan
+            else:
+                out[:, :, a, b] = _REDUCE[kind](window, axis=(2, 3))
     return out
+
+
+def _partial_windows(kind, x, size, stride):
+    """Windows start at 0, stride, 2*stride, ... < H (range(0, H, stride)); those past the edge are cut short."""
+    h, w = np.shape(x)[2:]
+    return _windows(kind, x, size, range(0, h, stride), range(0, w, stride))
+
+
+def _rounded(kind, x, size, stride):
+    """H_out = round((H - size) / stride) + 1 (to the nearest, not down): the last window may run past the edge."""
+    h, w = np.shape(x)[2:]
+    return _windows(kind, x, size, range(0, (round((h - size) / stride) + 1) * stride, stride),
+                    range(0, (round((w - size) / stride) + 1) * stride, stride))
 
 
 def _pool_table(kind):
@@ -33,17 +52,21 @@ def _pool_table(kind):
 
     def table(x, size, stride) -> dict:
         step = size if stride is None else stride
-        right_shape = pool(x, size, step).shape
+        right = pool(x, size, step)
+        h, w = np.shape(x)[2:]
         wrong = {
             # stride=None read as stride 1 (only a call that leaves the stride to its default shows it)
             "stride_one": pool(x, size, 1) if stride is None else None,
-            "window_ignores_stride": pool(x, size, 1)[:, :, :right_shape[2], :right_shape[3]],
+            "window_ignores_stride": pool(x, size, 1)[:, :, :right.shape[2], :right.shape[3]],
             "partial_windows": _partial_windows(kind, x, size, step),
+            "rounded": _rounded(kind, x, size, step),
+            # an assert (or a ValueError) that the stride divides H - size and W - size
+            "must_divide": RAISES if (h - size) % step or (w - size) % step else right,
             "whole_channel": _REDUCE[kind](np.asarray(x, dtype=np.float64), axis=(2, 3)),
         }
         if kind == "avg":
-            wrong["divides_by_size"] = pool(x, size, step) * size
-            wrong["sum"] = pool(x, size, step) * size * size
+            wrong["divides_by_size"] = right * size
+            wrong["sum"] = right * size * size
         return wrong
     return table
 
@@ -56,6 +79,10 @@ _WINDOW = ("The output has the right size but the windows move by one pixel: win
            "i*stride and column j*stride.")
 _PARTIAL = ("Windows that run past the bottom or right edge must be dropped, not cut short: only "
             "H_out = (H - size) // stride + 1 windows fit (floor), and the same for W.")
+_ROUNDED = ("H_out = (H - size) // stride + 1 rounds down: round() keeps a last window that runs past the edge "
+            "(cut short). Only the windows that fit count, and the same for W.")
+_DIVIDE = ("Your code fails where the stride leaves rows or columns over: H_out = (H - size) // stride + 1 rounds "
+           "down and drops them. Do not require the stride to divide H - size (or W - size).")
 _WHOLE = ("Pooling works on each size x size window, not on the whole H x W map at once: the result has shape "
           "(N, C, H_out, W_out).")
 
@@ -71,11 +98,15 @@ MISTAKES = Mistakes(right={"relu": relu_truth, "max_pool": max_pool_truth, "avg_
     Mistake("ex05-max-stride-one", "max_pool", _STRIDE_ONE, variant(_MAX, "stride_one")),
     Mistake("ex05-max-window-ignores-stride", "max_pool", _WINDOW, variant(_MAX, "window_ignores_stride")),
     Mistake("ex05-max-partial-windows", "max_pool", _PARTIAL, variant(_MAX, "partial_windows")),
+    Mistake("ex05-max-rounded", "max_pool", _ROUNDED, variant(_MAX, "rounded")),
+    Mistake("ex05-max-must-divide", "max_pool", _DIVIDE, variant(_MAX, "must_divide")),
     Mistake("ex05-max-whole-channel", "max_pool", _WHOLE, variant(_MAX, "whole_channel")),
 
     Mistake("ex05-avg-stride-one", "avg_pool", _STRIDE_ONE, variant(_AVG, "stride_one")),
     Mistake("ex05-avg-window-ignores-stride", "avg_pool", _WINDOW, variant(_AVG, "window_ignores_stride")),
     Mistake("ex05-avg-partial-windows", "avg_pool", _PARTIAL, variant(_AVG, "partial_windows")),
+    Mistake("ex05-avg-rounded", "avg_pool", _ROUNDED, variant(_AVG, "rounded")),
+    Mistake("ex05-avg-must-divide", "avg_pool", _DIVIDE, variant(_AVG, "must_divide")),
     Mistake("ex05-avg-whole-channel", "avg_pool", _WHOLE, variant(_AVG, "whole_channel")),
     Mistake("ex05-avg-divides-by-size", "avg_pool",
             "The mean of a size x size window divides its sum by size*size (the number of values in it), not by "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.checking.replay import truth_function
 from grader.checking import (CheckFailed, Reference, describe, expect_array, for_all,
                              format_value, prefixed, run_once, st, truth)
 from grader.checking.strategies import floats, small_ints
@@ -30,6 +31,7 @@ def _torch_sgd(params, grads, buffers, lr, momentum) -> None:
         maximize=False, foreach=False)
 
 
+@truth_function
 def sgd_truth(w, grad, lr) -> np.ndarray:
     """One step of torch.optim.SGD(lr=lr)."""
     p = truth.tensor(w).clone()
@@ -37,6 +39,7 @@ def sgd_truth(w, grad, lr) -> np.ndarray:
     return p.numpy()
 
 
+@truth_function
 def momentum_truth(w, grads, lr, momentum=0.9, velocity=None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(w, velocity) after each step of torch.optim.SGD(lr, momentum) fed ``grads`` one after the other.
 
@@ -68,11 +71,13 @@ def _torch_function(name: str):
     }[name]
 
 
+@truth_function
 def torch_value(name: str, params: dict, x) -> float:
     """The function's value, computed with torch (tests check it equals the numpy version the student calls)."""
     return float(_torch_function(name)(truth.tensor(x), **params))
 
 
+@truth_function
 def autograd_gradient(name: str, params: dict, x) -> np.ndarray:
     """d f / d x by torch autograd, float64, x's shape."""
     xt = truth.tensor(x).requires_grad_(True)
