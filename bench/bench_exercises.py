@@ -35,7 +35,9 @@ def grade_once(number: int, folder: Path, cache: Path) -> tuple[float, dict]:
     """Wall seconds of one fresh `grade exercise N --json`, and its JSON."""
     grade = Path(sys.executable).parent / "grade"
     cmd = [str(grade)] if grade.exists() else [sys.executable, "-m", "grader.cli"]
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    # as on a student's machine: Python keeps the grader's compiled bytecode (a shell that sets
+    # PYTHONDONTWRITEBYTECODE would make every run compile the grader's modules again)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"XDG_CACHE_HOME": str(cache)}
     t0 = time.perf_counter()
     proc = subprocess.run([*cmd, "exercise", str(number), "--json"], cwd=folder, capture_output=True, text=True,
                           env=env)
