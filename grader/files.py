@@ -17,7 +17,8 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
     try:
         os.fchmod(fd, mode if mode is not None else 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
+            # text that came from a student may hold lone surrogates: they become '?', never an exception
+            fh.write(data.encode("utf-8", "replace") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

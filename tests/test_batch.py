@@ -61,7 +61,7 @@ def test_discover_understands_folders_zips_and_lms_names(tmp_path):
         "alice": b"alice", "bob": b"bob", "smithjane_12345": b"jane", "doejohn_22222": b"john new",
         "brown_44444": b"brown", "carol": b"carol", "dave": b"dave shallow", "caf\ufffd": b"cafe"}
     assert by["doejohn_22222"].late and not by["smithjane_12345"].late
-    assert by["caf\ufffd"].slug == "caf"
+    assert by["caf\ufffd"].slug.startswith("caf-") and by["caf\ufffd"].slug.isascii()   # a hash of the exact name
     assert any("notes.py" in w for w in warnings)
     assert any("several files for exercise 1" in n for n in by["dave"].notes)
 

@@ -172,3 +172,67 @@ def test_stratified_subset():
     assert np.bincount(labels[idx], minlength=10).tolist() == [10, 8, 6, 4, 2, 2, 2, 2, 2, 2]
     np.testing.assert_array_equal(idx, data.stratified_subset(labels, 40, seed=0))
     assert sorted(data.stratified_subset(labels, 500, seed=1).tolist()) == list(range(200))
+
+
+# -- the MNIST images shipped with the grader ------------------------------------------------------------------------
+def test_shipped_files_are_the_official_mnist_test_set_with_its_attribution():
+    import hashlib
+
+    for name, md5 in data.SHIPPED_MD5.items():
+        assert hashlib.md5((data.SHIPPED_DIR / name).read_bytes()).hexdigest() == md5
+    readme = (data.SHIPPED_DIR / "README.md").read_text()
+    assert "Yann LeCun and Corinna Cortes" in readme and "Attribution-Share Alike 3.0" in readme
+    assert all(md5 in readme for md5 in data.SHIPPED_MD5.values())
+
+
+def test_shipped_split_is_fixed_stratified_and_disjoint():
+    ds = data.shipped()
+    assert ds.name == "mnist" and ds.input_shape == (1, 28, 28) and ds.scale == 255.0
+    assert ds.train_x.shape == (8000, 1, 28, 28) and ds.test_x.shape == (2000, 1, 28, 28)
+    assert ds.train_x.dtype == np.uint8 and ds.train_y.dtype == np.int64
+    counts = np.bincount(ds.test_y, minlength=10)
+    assert counts.tolist() == [196, 227, 206, 202, 196, 178, 192, 206, 195, 202]   # 20 % of each class
+    full = np.bincount(ds.train_y, minlength=10) + counts
+    assert full.sum() == 10_000 and counts.tolist() == [round(0.2 * c) for c in full]
+    train = {x.tobytes() for x in ds.train_x}
+    assert not any(x.tobytes() in train for x in ds.test_x)      # MNIST's test set has no duplicate images
+    assert ds.test_y[:10].tolist() == [1, 3, 8, 3, 7, 9, 8, 1, 0, 2]   # pinned: the split never changes
+    assert int(ds.test_x.astype(np.int64).sum()) == 53_315_239
+    assert not ds.train_x.flags.writeable and not ds.test_y.flags.writeable
+    assert data.load(None) is ds and data.load("digits") is data.digits()
+
+
+def test_a_changed_shipped_file_is_a_one_line_error(tmp_path, monkeypatch):
+    for name in data.SHIPPED_MD5:
+        (tmp_path / name).write_bytes((data.SHIPPED_DIR / name).read_bytes())
+    raw = bytearray((tmp_path / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    raw[-20] ^= 1
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(bytes(raw))
+    monkeypatch.setattr(data, "SHIPPED_DIR", tmp_path)
+    data.shipped.cache_clear()
+    try:
+        with pytest.raises(data.DataError, match=r"t10k-labels-idx1-ubyte.gz: md5 [0-9a-f]{32}, expected ec29112d"):
+            data.shipped()
+    finally:
+        data.shipped.cache_clear()
+
+
+# -- the perturbation of the held-out images -----------------------------------------------------------------------
+def test_perturb_shifts_each_image_by_one_pixel_and_adds_noise():
+    images = data.shipped().test_x[:200]
+    moved = data.perturb(images, 7, noise=0.0, top=255)
+    assert moved.shape == images.shape and moved.dtype == np.uint8
+    for original, got in zip(images[:, 0], moved[:, 0]):
+        padded = np.pad(original, 1)
+        matches = [(dy, dx) for dy, dx in data.PERTURB_SHIFTS
+                   if np.array_equal(padded[1 - dy:29 - dy, 1 - dx:29 - dx], got)]
+        assert matches, "every image is one of its 8 one-pixel shifts"
+    noisy = data.perturb(images, 7, noise=16.0, top=255)
+    diff = noisy.astype(float) - moved
+    assert 10 < diff[(moved > 20) & (moved < 235)].std() < 20      # the noise, where clipping does not bite
+    np.testing.assert_array_equal(noisy, data.perturb(images, 7, noise=16.0, top=255))
+    assert not np.array_equal(noisy, data.perturb(images, 8, noise=16.0, top=255))
+    exact = {x.tobytes() for x in images}
+    assert not any(x.tobytes() in exact for x in noisy)
+    digits = data.digits().test_x
+    assert data.perturb(digits, 1, noise=1.0, top=16).max() <= 16

@@ -1,13 +1,16 @@
 """Exercise 9: the ground truth is torch.optim.SGD and autograd, pinned answers agree with it, realistic wrong
-versions lose the right points, each named mistake is shown for the mutant that makes it (and for no other), and
-acceptable variations score full marks."""
+versions lose the right points (one mistake, the check named after it), each named mistake is shown for the mutant
+that makes it (and for no other), finished functions earn their points while another is a TODO, trivial submissions
+earn nothing, and acceptable variations score full marks."""
 import inspect
 
 import numpy as np
 import pytest
 
-from conftest import (EXERCISES, assert_full_marks, check_mutant, failed_checks, load_module, misconception_ids,
-                      mutant, mutant_params, mutate, solution_source)
+from conftest import (EXERCISES, TRIVIAL_BODIES, assert_earns_nothing, assert_full_marks, assert_misconception,
+                      check_mutant, failed_checks, load_module, misconception_ids, mutant, mutant_params, mutate,
+                      solution_source, stub_source, trivial_source)
+from grader import course
 from grader.checking.student import CallRecord
 from grader.course.ex09_sgd import checks as ex09
 from grader.course.ex09_sgd.driver import FUNCTIONS, ScalarFunction
@@ -15,14 +18,13 @@ from grader.course.ex09_sgd.mistakes import MISTAKES
 
 N = 9
 
-WORKED = "worked examples (W5 = 0.6 - 0.1 * 0.25, three momentum steps, two numerical gradients)"
-SGD = "sgd_step matches torch.optim.SGD"
-MOMENTUM = "sgd_momentum_step matches torch.optim.SGD(momentum) step after step"
-AUTOGRAD = "numerical_gradient matches autograd (sin, log-sum-exp, cross-entropy)"
-QUADRATIC = "numerical_gradient is a central difference (exact on quadratics, even with a large h)"
-USES_H = "numerical_gradient uses the step h it is given"
-RESTORES = "numerical_gradient leaves x as it was"
-INPUTS = "sgd_step and sgd_momentum_step do not modify their inputs"
+# check names, by the function that runs each check
+NAME = {c.run: c.name for c in course.get(N).checks}
+SGD, SGD_UNCHANGED = NAME["sgd_matches_torch"], NAME["sgd_inputs_unchanged"]
+MOMENTUM, MOMENTUM_UNCHANGED = NAME["momentum_matches_torch"], NAME["momentum_inputs_unchanged"]
+AUTOGRAD, QUADRATIC = NAME["gradient_matches_autograd"], NAME["gradient_exact_on_quadratics"]
+USES_H, RESTORES = NAME["gradient_uses_h"], NAME["gradient_restores_x"]
+GRADIENT_VALUES = {AUTOGRAD, QUADRATIC, USES_H}
 
 
 # -- the ground truth ---------------------------------------------------------------------------------------------
@@ -69,13 +71,33 @@ def test_pinned_worked_examples_agree_with_torch():
             np.testing.assert_allclose(w, w_answer, rtol=1e-14, err_msg=label)
             np.testing.assert_allclose(v, v_answer, rtol=1e-14, err_msg=label)
     # the numerical-gradient examples: 2x exactly; 3x**2 + h**2 (the central difference of x**3) = autograd + h**2
-    for label, fn, kwargs, answer in ex09.GRADIENT_EXAMPLES:
+    for label, fn, kwargs, answer in ex09.GRADIENT_EXAMPLES + (ex09.DEFAULT_H_EXAMPLE,):
         assert fn == "numerical_gradient"
         name, params, x, h = kwargs["name"], kwargs["params"], kwargs["x"], kwargs["h"]
-        expected = ex09.autograd_gradient(name, params, x) + (h * h if name == "sum of cubes" else 0.0)
+        step = 1e-5 if h is None else h
+        expected = ex09.autograd_gradient(name, params, x) + (step * step if name == "sum of cubes" else 0.0)
         np.testing.assert_allclose(expected, answer, rtol=1e-15, err_msg=label)
         f = ScalarFunction(name, params, shape=x.shape)
-        np.testing.assert_allclose(MISTAKES.right[fn](f, x, h), answer, rtol=1e-9, err_msg=label)
+        right = MISTAKES.right[fn](f, x) if h is None else MISTAKES.right[fn](f, x, h)
+        np.testing.assert_allclose(right, answer, rtol=1e-9, err_msg=label)
+
+
+def test_the_default_step_shows_in_the_default_h_example():
+    """At x = 0 the central difference of sum(x**3) is h**2 with no rounding to speak of: 1e-10 for the default
+    step, 4e-10 for 2e-5, 1e-12 for 1e-6, each far outside the check's tolerance (atol 1e-13)."""
+    _, _, kwargs, answer = ex09.DEFAULT_H_EXAMPLE
+    f = ScalarFunction("sum of cubes", {}, shape=kwargs["x"].shape)
+    for h in (2e-5, 1e-6, 1e-4):
+        assert np.abs(MISTAKES.right["numerical_gradient"](f, kwargs["x"], h) - answer).max() > 1e-11, h
+    assert np.abs(MISTAKES.right["numerical_gradient"](f, kwargs["x"]) - answer).max() < 1e-16
+
+
+def test_one_momentum_step_is_the_first_of_a_sequence():
+    rng = np.random.default_rng(3)
+    w, g, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    w_new, v_new = ex09.momentum_step_truth(w, g, v, 0.1, 0.5)
+    np.testing.assert_allclose(v_new, 0.5 * v + g, rtol=1e-15)
+    np.testing.assert_allclose(w_new, w - 0.1 * (0.5 * v + g), rtol=1e-15)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -118,54 +140,65 @@ _FORWARD_BODY = """        f_zero = f(x)
         x[i] = old
         grad[i] = (f_plus - f_zero) / h
 """
+_SGD = "    return w - lr * grad\n"
 
-# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it)
+# mutant(name, old snippet of the reference, replacement, checks that must fail, named mistake, checks showing it):
+# a mutant fails exactly the checks its row lists (besides hygiene checks of a function none of whose value checks
+# passed); with a named mistake it shows it on every check in shown_on and no other message anywhere, without one it
+# is shown no message at all.
 MUTANTS = [
-    mutant("sgd: gradient ascent", "return w - lr * grad", "return w + lr * grad", {WORKED, SGD}, "ex09-sgd-ascent",
-           {WORKED}),
-    mutant("sgd: learning rate left out", "return w - lr * grad", "return w - grad", {WORKED, SGD}, "ex09-sgd-no-lr",
-           {WORKED}),
-    mutant("sgd: updates w in place", "    return w - lr * grad", "    w -= lr * grad\n    return w", {INPUTS}),
+    mutant("sgd: gradient ascent", _SGD, "    return w + lr * grad\n", {SGD}, "ex09-sgd-ascent", {SGD}),
+    mutant("sgd: learning rate left out", _SGD, "    return w - grad\n", {SGD}, "ex09-sgd-no-lr", {SGD}),
+    mutant("sgd: updates w in place", _SGD, "    w -= lr * grad\n    return w\n", {SGD_UNCHANGED}),
     mutant("momentum: w stepped with the old velocity", _MOMENTUM_BODY,
-           "    w_new = w - lr * velocity\n    velocity_new = momentum * velocity + grad\n", {WORKED, MOMENTUM},
-           "ex09-momentum-old-velocity", {WORKED}),
+           "    w_new = w - lr * velocity\n    velocity_new = momentum * velocity + grad\n", {MOMENTUM},
+           "ex09-momentum-old-velocity", {MOMENTUM}),
     mutant("momentum: lr inside the velocity", _MOMENTUM_BODY,
-           "    velocity_new = momentum * velocity + lr * grad\n    w_new = w - velocity_new\n", {WORKED, MOMENTUM},
-           "ex09-momentum-lr-in-velocity", {WORKED}),
+           "    velocity_new = momentum * velocity + lr * grad\n    w_new = w - velocity_new\n", {MOMENTUM},
+           "ex09-momentum-lr-in-velocity", {MOMENTUM}),
     mutant("momentum: CS231n convention", _MOMENTUM_BODY,
-           "    velocity_new = momentum * velocity - lr * grad\n    w_new = w + velocity_new\n", {WORKED, MOMENTUM},
-           "ex09-momentum-step-in-velocity", {WORKED}),
+           "    velocity_new = momentum * velocity - lr * grad\n    w_new = w + velocity_new\n", {MOMENTUM},
+           "ex09-momentum-step-in-velocity", {MOMENTUM}),
     mutant("momentum: exponential average", "    velocity_new = momentum * velocity + grad",
-           "    velocity_new = momentum * velocity + (1 - momentum) * grad", {WORKED, MOMENTUM}, "ex09-momentum-ema",
-           {WORKED}),
+           "    velocity_new = momentum * velocity + (1 - momentum) * grad", {MOMENTUM}, "ex09-momentum-ema",
+           {MOMENTUM}),
     mutant("momentum: gradient ascent", "    w_new = w - lr * velocity_new", "    w_new = w + lr * velocity_new",
-           {WORKED, MOMENTUM}, "ex09-momentum-ascent", {WORKED}),
+           {MOMENTUM}, "ex09-momentum-ascent", {MOMENTUM}),
     mutant("momentum: argument ignored", "    velocity_new = momentum * velocity + grad",
            "    velocity_new = 0.9 * velocity + grad", {MOMENTUM}),
-    mutant("momentum: returns (velocity, w)", "return w_new, velocity_new", "return velocity_new, w_new",
-           {WORKED, MOMENTUM}),
-    mutant("momentum: returns only w", "return w_new, velocity_new", "return w_new", {WORKED, MOMENTUM}),
+    mutant("momentum: returns (velocity, w)", "return w_new, velocity_new", "return velocity_new, w_new", {MOMENTUM}),
+    mutant("momentum: returns only w", "return w_new, velocity_new", "return w_new", {MOMENTUM}),
     mutant("momentum: velocity updated in place", "    velocity_new = momentum * velocity + grad\n",
-           "    velocity *= momentum\n    velocity += grad\n    velocity_new = velocity\n", {INPUTS}),
-    # the forward difference is named on every failing gradient check, not only on the worked examples
-    mutant("gradient: forward difference", _CENTRAL_BODY, _FORWARD_BODY, {WORKED, AUTOGRAD, QUADRATIC, USES_H},
-           "ex09-gradient-forward-difference", {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
-    mutant("gradient: divided by h", "/ (2 * h)", "/ h", {WORKED, AUTOGRAD, QUADRATIC, USES_H}, "ex09-gradient-over-h",
-           {WORKED}),
+           "    velocity *= momentum\n    velocity += grad\n    velocity_new = velocity\n", {MOMENTUM_UNCHANGED}),
+    mutant("momentum: w updated in place", "    w_new = w - lr * velocity_new\n",
+           "    w -= lr * velocity_new\n    w_new = w\n", {MOMENTUM_UNCHANGED}),
+    # the forward difference is named on every failing gradient check
+    mutant("gradient: forward difference", _CENTRAL_BODY, _FORWARD_BODY, GRADIENT_VALUES,
+           "ex09-gradient-forward-difference", GRADIENT_VALUES),
+    mutant("gradient: divided by h", "/ (2 * h)", "/ h", GRADIENT_VALUES, "ex09-gradient-over-h", {QUADRATIC, USES_H}),
+    # wrong gradients of the functions that mix the entries of x (log-sum-exp, a quadratic form); separable ones
+    # (sum of sin) still get the right gradient, and the hygiene check judges those calls
     mutant("gradient: x never restored", "        x[i] = old\n        grad[i]", "        grad[i]",
-           {RESTORES, AUTOGRAD}),
+           {RESTORES, AUTOGRAD, QUADRATIC}),
     mutant("gradient: h ignored", "    grad = np.zeros(np.shape(x), dtype=np.float64)\n",
-           "    h = 1e-5\n    grad = np.zeros(np.shape(x), dtype=np.float64)\n", {WORKED, USES_H}),
-    mutant("gradient: returns a list", "    return grad\n", "    return grad.tolist()\n",
-           {WORKED, AUTOGRAD, QUADRATIC, USES_H}),
+           "    h = 1e-5\n    grad = np.zeros(np.shape(x), dtype=np.float64)\n", {USES_H}),
+    mutant("gradient: another default h", "def numerical_gradient(f, x, h=1e-5):",
+           "def numerical_gradient(f, x, h=1e-4):", {USES_H}),
+    mutant("gradient: returns a list", "    return grad\n", "    return grad.tolist()\n", GRADIENT_VALUES),
     mutant("gradient: f called on the flattened x", "        f_plus = f(x)\n", "        f_plus = f(x.ravel())\n",
-           {AUTOGRAD, QUADRATIC, USES_H}),
+           GRADIENT_VALUES),
+    mutant("gradient: works on x in float32", "    for i in np.ndindex(grad.shape):\n",
+           "    x = x.astype(np.float32)\n    for i in np.ndindex(grad.shape):\n", GRADIENT_VALUES),
 ]
 
 
 @mutant_params(MUTANTS)
 def test_mutant_loses_points_on_the_right_check(graded, m):
-    check_mutant(graded, N, m)
+    result = check_mutant(graded, N, m)
+    if m.mistake is None:
+        assert_misconception(result, None)  # a mutant without a named mistake is shown none
+    judged = {name for name, c in failed_checks(result).items() if "earned once" not in c.message}
+    assert judged == m.must_fail | m.shown_on, sorted(judged)
 
 
 def test_every_ex09_misconception_has_a_mutant():
@@ -182,6 +215,65 @@ def test_numerical_gradient_failure_shows_the_function(grade_mutant):
     check = failed_checks(grade_mutant("gradient: divided by h"))[AUTOGRAD]
     assert check.details and check.details[0].startswith("smallest failing input:\nnumerical_gradient(")
     assert "<function f(x) = " in check.details[0], check.details[0]
+
+
+def test_x_left_changed_is_shown_before_and_after(grade_mutant):
+    check = failed_checks(grade_mutant("gradient: x never restored"))[RESTORES]
+    assert "numerical_gradient() left x changed" in check.message, check.message
+    assert any(line.startswith("x before:") for line in check.details), check.details
+
+
+def test_another_default_h_is_told_to_keep_the_signature(grade_mutant):
+    check = failed_checks(grade_mutant("gradient: another default h"))[USES_H]
+    assert "h left out" in check.message and "default h = 1e-5" in check.message, check.message
+
+
+def test_the_hint_shown_is_the_failed_checks(grade_mutant):
+    """w updated in place fails sgd_momentum_step's hygiene check only: its hint is shown, not the exercise's first."""
+    result = grade_mutant("momentum: w updated in place")
+    assert set(failed_checks(result)) == {MOMENTUM_UNCHANGED}
+    assert result.hint == next(c.hint for c in course.get(N).checks if c.name == MOMENTUM_UNCHANGED)
+
+
+# -- per function: a finished function earns its points while the others are TODOs ------------------------------------
+def _with_reference(fn: str) -> str:
+    """The stub with the reference's ``fn`` in place of its own."""
+    reference, stub = solution_source(N), stub_source(N)
+
+    def cut(source):
+        start = source.index(f"def {fn}(")
+        end = source.find("\n\n\ndef ", start)
+        return source[start:end if end != -1 else len(source)].rstrip("\n")
+    return stub.replace(cut(stub), cut(reference))
+
+
+def test_every_check_judges_one_function_and_hygiene_comes_with_a_value_check():
+    ex = course.get(N)
+    assert ex.points == 15   # the total of the exercise before the checks were split per function
+    for fn in ex.functions:
+        mine = [c for c in ex.checks if c.function == fn]
+        assert len([c for c in mine if c.hygiene]) == 1 and any(not c.hygiene for c in mine), fn
+    assert all(c.function in ex.functions and c.hint for c in ex.checks)
+    assert len({c.hint for c in ex.checks}) == len(ex.checks)
+
+
+@pytest.mark.parametrize("fn", ["sgd_step", "sgd_momentum_step", "numerical_gradient"])
+def test_a_finished_function_earns_its_points_while_the_others_are_todo(graded, fn):
+    result = graded(N, _with_reference(fn))
+    mine = {c.name for c in course.get(N).checks if c.function == fn}
+    assert {c.name for c in result.checks if c.passed} == mine
+    assert result.score == sum(c.points for c in course.get(N).checks if c.function == fn)
+    assert all("not implemented" in c.message for c in result.checks if c.name not in mine)
+
+
+# -- submissions that compute nothing useful earn nothing -------------------------------------------------------------
+TRIVIAL = {**TRIVIAL_BODIES, "returns x (numerical_gradient) or w": "return x if callable({first}) else {first}",
+           "returns zeros of x's (or w's) shape": "return np.zeros_like(x if callable({first}) else {first})"}
+
+
+@pytest.mark.parametrize("body", TRIVIAL.values(), ids=list(TRIVIAL))
+def test_trivial_submissions_earn_nothing(graded, body):
+    assert_earns_nothing(graded(N, trivial_source(N, body)))
 
 
 # -- the named mistakes ---------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ without following symlinks. Only the course's exercise files and notebooks are e
 """
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import re
 import stat
@@ -112,8 +114,13 @@ def display(name: str) -> str:
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", display(name)).strip("._-")
-    return slug[:80] or "student"
+    """A file name for a student's feedback: the name itself where it is already a safe file name, else the safe
+    characters plus a short hash of the exact name, so that ``a b`` and ``a_b`` never share ``feedback/a_b.md``, in
+    one run or across runs into the same DIR."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", display(name)).strip("._-")[:80] or "student"
+    if slug != name:
+        slug += "-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return slug
 
 
 def _exercise_names(exercises) -> dict[str, int]:
@@ -137,17 +144,54 @@ def _cap(key: int | str) -> int:
     return MAX_FILE_BYTES if isinstance(key, int) else MAX_NOTEBOOK_BYTES
 
 
-def _read_capped(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | None:
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+class NotAFile(OSError):
+    """The name is (now) a link, a folder or a device: nothing was read."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def open_no_follow(name, dir_fd: int | None = None) -> int:
+    """A descriptor for a regular file, opened without following a link at the last component (O_NOFOLLOW) and
+    checked through the descriptor (fstat): whatever the name points to after the scan looked at it, only a
+    regular file that was never a link is read. Raises :class:`NotAFile` or OSError."""
+    try:
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAFile(f"{name} is a symbolic link") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotAFile(f"{name} is not a regular file")
+    return fd
+
+
+def _read_fd(fd: int, limit: int) -> bytes | None:
+    chunks, got = [], 0
+    with os.fdopen(fd, "rb") as fh:
+        while got <= limit:
+            chunk = fh.read(limit + 1 - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    data = b"".join(chunks)
     return None if len(data) > limit else data
 
 
+def _read_capped(path: Path, limit: int = MAX_FILE_BYTES, dir_fd: int | None = None) -> bytes | None:
+    """At most ``limit`` bytes of a regular file (None when it is larger), read through a descriptor opened with
+    O_NOFOLLOW (see :func:`open_no_follow`)."""
+    return _read_fd(open_no_follow(path, dir_fd), limit)
+
+
 def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubmit: bool = True) -> None:
-    """Take the exercise files under ``root`` (depth <= MAX_DEPTH), never following symlinks."""
-    root_depth = len(Path(root).parts)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        depth = len(Path(dirpath).parts) - root_depth
+    """Take the exercise files under ``root`` (depth <= MAX_DEPTH), never following symlinks: folders are walked
+    through descriptors (os.fwalk, which refuses a folder swapped for a link during the walk) and every file is
+    opened relative to its folder's descriptor with O_NOFOLLOW and read through that descriptor."""
+    for dirpath, dirnames, filenames, dir_fd in os.fwalk(root, follow_symlinks=False):
+        depth = len(Path(dirpath).parts) - len(Path(root).parts)
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
                              and depth < MAX_DEPTH)
         for name in sorted(filenames):
@@ -156,13 +200,15 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
                 continue
             path = Path(dirpath) / name
             rel = display(str(path.relative_to(root)))
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                sub.notes.append(f"{rel} is a symbolic link; links are never followed, so it was not graded")
+            try:
+                data = _read_capped(name, _cap(number), dir_fd=dir_fd)
+            except NotAFile as exc:
+                if "link" in str(exc):
+                    sub.notes.append(f"{rel} is a symbolic link; links are never followed, so it was not graded")
                 continue
-            if not stat.S_ISREG(st.st_mode):
+            except OSError as exc:
+                sub.notes.append(f"{rel} could not be read ({exc.strerror or exc}); it was not graded")
                 continue
-            data = _read_capped(path, _cap(number))
             if data is None:
                 sub.notes.append(f"{rel} is larger than {_cap(number) >> 20} MB; it was not graded")
                 continue
@@ -172,12 +218,16 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
 def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit: bool = True) -> None:
     """Take the exercise files from an archive, member by member, refusing unsafe members."""
     label = display(path.name)
+    fh = None
     try:
-        zf = zipfile.ZipFile(path)
+        fh = os.fdopen(open_no_follow(path), "rb")
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if fh is not None:
+            fh.close()
         sub.notes.append(f"{label} could not be opened as a zip archive ({exc}); nothing in it was graded")
         return
-    with zf:
+    with fh, zf:
         infos = zf.infolist()
         if len(infos) > MAX_ARCHIVE_MEMBERS:
             sub.notes.append(f"{label} has {len(infos)} members; only the first {MAX_ARCHIVE_MEMBERS} were read")
@@ -291,8 +341,9 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
         sub.late |= late
         sub.sources.append(display(name))
         try:
-            st = os.lstat(entry.path)
-            data = _read_capped(Path(entry.path), _cap(number)) if stat.S_ISREG(st.st_mode) else None
+            data = _read_capped(Path(entry.path), _cap(number))
+        except NotAFile:
+            continue
         except OSError as exc:
             sub.notes.append(f"{display(name)} could not be read ({exc})")
             continue

@@ -35,16 +35,42 @@ from grader.sandbox.limits import DEFAULT_SANDBOX_NPROC, Limits
 from grader.sandbox.zygote import ForkedProcess, Zygote, ZygoteError
 
 
+# Every text that comes from the student process is cut to these sizes (characters) and cleaned of what UTF-8
+# cannot encode (protocol.clean_text) before the grader uses it: a 40 MB exception name or a lone surrogate in a
+# message can never reach results.jsonl, the feedback or the grader's memory whole.
+MAX_TYPE_CHARS, MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, MAX_SOURCE_LINE_CHARS = 200, 2000, 4000, 300
+
+
+def clean_error(info) -> dict:
+    """The error report of the student process, with only known fields, each cut to size and cleaned."""
+    if not isinstance(info, dict):
+        return {"type": "Exception", "message": "?", "traceback": ""}
+    text = protocol.clean_text
+    out = {"type": text(info.get("type", "Exception"), MAX_TYPE_CHARS),
+           "message": text(info.get("message", ""), MAX_MESSAGE_CHARS),
+           "traceback": text(info.get("traceback", "") or "", MAX_TRACEBACK_CHARS)}
+    kinds = info.get("kinds")
+    if isinstance(kinds, list):
+        out["kinds"] = [text(k, MAX_TYPE_CHARS) for k in kinds[:20]]
+    if info.get("file") is not None:
+        out["file"] = text(info["file"], MAX_SOURCE_LINE_CHARS)
+    if info.get("text") is not None:
+        out["text"] = text(info["text"], MAX_SOURCE_LINE_CHARS)
+    if isinstance(info.get("line"), int) and not isinstance(info.get("line"), bool):
+        out["line"] = info["line"]
+    return out
+
+
 class StudentRaised(Exception):
     """The student's code raised an exception (carried as plain data)."""
 
     def __init__(self, info: dict):
-        self.info = info
-        self.type_name = str(info.get("type", "Exception"))[:200]
-        self.message = str(info.get("message", ""))[:2000]
+        self.info = info = clean_error(info)
+        self.type_name = info["type"]
+        self.message = info["message"]
         kinds = info.get("kinds")
         # the exception's class and its bases, as the student process reported them ("ShapeError", "ValueError")
-        self.kinds = tuple(str(k)[:200] for k in kinds[:20]) if isinstance(kinds, list) else (self.type_name,)
+        self.kinds = tuple(kinds) if kinds else (self.type_name,)
         super().__init__(f"{self.type_name}: {self.message}")
 
     @property
@@ -162,9 +188,9 @@ class Sandbox:
             "limits": self._limits_dict(None), "refuse_imports": list(self.refuse_imports),
         }
         try:
-            protocol.write_message(self._req_w, config)
+            protocol.write_message(self._req_w, config, timeout=self.limits.load_seconds)
         except OSError:
-            pass  # the process died at once; load() reports it
+            pass  # the process died at once (or hung); load() reports it
 
     def _limits_dict(self, uid: int | None) -> dict:
         nproc = self.limits.nproc
@@ -224,13 +250,15 @@ class Sandbox:
         if isinstance(reply.get("time"), float):
             self.student_seconds += reply["time"]
         if isinstance(reply.get("isolation"), dict):
-            self.isolation = reply["isolation"]
+            self.isolation = {protocol.clean_text(k, 40): protocol.clean_text(v, 200)
+                              for k, v in list(reply["isolation"].items())[:20]}
         if reply.get("loaded") is True:
             functions = reply.get("functions", ())
-            self._load_result = LoadResult(True, tuple(f for f in functions if isinstance(f, str))
+            self._load_result = LoadResult(True, tuple(f for f in functions if isinstance(f, str)
+                                                       and f in self.functions)
                                            if isinstance(functions, (list, tuple)) else ())
         elif isinstance(reply.get("error"), dict):
-            self._load_result = LoadResult(False, error=reply["error"])
+            self._load_result = LoadResult(False, error=clean_error(reply["error"]))
             self._stop()
         else:
             self._load_result = LoadResult(False, failure="the student process sent a malformed reply while "
@@ -255,13 +283,15 @@ class Sandbox:
             raise SandboxFailure(f"the file could not be loaded: {load.describe()}", "load")
         self.calls += 1
         try:
-            protocol.write_message(self._req_w, message)
+            protocol.write_message(self._req_w, message, timeout=timeout or self.limits.call_seconds)
+        except protocol.WriteTimeout:
+            raise self._timed_out(during, 0.0) from None
         except OSError:
             raise self._died(during) from None
         reply = self._read(timeout or self.limits.call_seconds, during=during)
         self.student_seconds += float(reply.get("time", 0.0)) if isinstance(reply.get("time"), float) else 0.0
         if "error" in reply:
-            raise StudentRaised(reply["error"] if isinstance(reply["error"], dict) else {"message": "?"})
+            raise StudentRaised(reply["error"])
         if "ok" not in reply:
             raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
         if keep_args:
@@ -311,7 +341,8 @@ class Sandbox:
     def _timed_out(self, during: str, deadline: float) -> SandboxFailure:
         self._stop()
         return SandboxFailure(f"timed out: {during} did not finish within the time limit "
-                              f"(an endless loop, or far too slow)", "timeout")
+                              f"(an endless loop, far too slow, or a process that stopped reading its requests)",
+                              "timeout")
 
     def _died(self, during: str) -> SandboxFailure:
         code = None
@@ -399,7 +430,7 @@ class Sandbox:
     def close(self) -> None:
         if self.proc is not None and self._req_w is not None:
             try:
-                protocol.write_message(self._req_w, {"op": "exit"})
+                protocol.write_message(self._req_w, {"op": "exit"}, timeout=0.5)
                 self.proc.wait(timeout=0.5)
             except (OSError, subprocess.TimeoutExpired):
                 pass

@@ -23,6 +23,23 @@ _MAX_DEPTH = 32
 _ALLOWED_KINDS = frozenset("biufc")  # bool, signed, unsigned, float, complex
 
 
+def clean_text(text, limit: int | None = None) -> str:
+    """Untrusted text made safe to print and to write as UTF-8: lone surrogates (and anything else UTF-8 cannot
+    encode) become '?', and the text is cut to ``limit`` characters, saying how much was cut."""
+    if not isinstance(text, str):
+        try:
+            text = str(text)
+        except BaseException:  # noqa: BLE001 - a hostile __str__
+            text = "<unprintable>"
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"... ({len(text) - limit} more characters cut)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 class ProtocolError(Exception):
     """The peer sent something that is not a well-formed message."""
 
@@ -123,8 +140,8 @@ def _decode(node, body: memoryview, depth: int = 0):
         return {str(k): _decode(v, body, depth + 1) for k, v in payload.items()}
     if key == "__float__":
         return float(payload)
-    if key == "__unsupported__":
-        return Unsupported(str(payload[0]), str(payload[1]))
+    if key == "__unsupported__":   # names a type the peer chose: cut and cleaned (it may be 40 MB of surrogates)
+        return Unsupported(clean_text(payload[0], 200), clean_text(payload[1], 300))
     raise ProtocolError(f"unknown tag {key!r}")
 
 
@@ -142,12 +159,34 @@ def decode(header: bytes, body: bytes):
         raise ProtocolError(f"malformed message: {exc}") from None
 
 
-def write_message(fd: int, value) -> None:
-    """Write one encoded frame to a file descriptor."""
+class WriteTimeout(OSError):
+    """The peer did not read a message within the time allowed (it stopped reading its requests)."""
+
+
+def write_message(fd: int, value, timeout: float | None = None) -> None:
+    """Write one encoded frame to a file descriptor; with ``timeout``, raise :class:`WriteTimeout` when the peer
+    has not taken the whole frame within that many seconds (the descriptor is made non-blocking for it)."""
     data = memoryview(encode(value))
+    if timeout is None:
+        while data:
+            n = os.write(fd, data)
+            data = data[n:]
+        return
+    import select
+    import time
+
+    os.set_blocking(fd, False)
+    deadline = time.monotonic() + timeout
     while data:
-        n = os.write(fd, data)
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            n = 0
         data = data[n:]
+        if data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise WriteTimeout(f"the peer did not read a message of {len(data)} more bytes in {timeout:.0f} s")
 
 
 def read_exact(fd: int, n: int) -> bytes:

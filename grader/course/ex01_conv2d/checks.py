@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, expect_raises, for_all, run_once, st, truth
-from grader.checking.strategies import stride_and_padding, values
+from grader.checking import Reference, expect_raises, run_once, st, truth
+from grader.checking.strategies import generic_arrays, stride_and_padding
 
 FN = "conv2d"
 
@@ -42,14 +42,31 @@ SLIDE_EXAMPLES = (
 )
 
 
+def windows_divide(case: dict) -> bool:
+    """Whether the stride divides H + 2*padding - KH and W + 2*padding - KW (no rows or columns left over)."""
+    s, p = case.get("stride", 1), case.get("padding", 0)
+    (h, w), (kh, kw) = case["image"].shape, case["kernel"].shape
+    return (h + 2 * p - kh) % s == 0 and (w + 2 * p - kw) % s == 0
+
+
+def _not_all_zero(a: np.ndarray) -> np.ndarray:
+    """An all-zero image or kernel makes every answer zeros (and zeros are what code that computes nothing returns):
+    ones instead."""
+    return a if a.any() else np.ones_like(a)
+
+
 @st.composite
 def cases(draw, stride=None, padding=None, integer=None):
-    """image (H, W), kernel (KH, KW) that fits the padded image, stride, padding."""
+    """image (H, W), kernel (KH, KW) that fits the padded image, stride, padding.
+
+    Values are "generic" (drawn from a seed, never mostly zeros, never all zeros), so that two different mistakes
+    practically never give the same wrong answer on a shrunk counterexample."""
     integer = draw(st.booleans()) if integer is None else integer
     _, p, options = stride_and_padding(draw, stride, padding)
     h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     kh, kw = draw(st.integers(1, min(5, h + 2 * p))), draw(st.integers(1, min(5, w + 2 * p)))
-    return {"image": draw(values((h, w), integer)), "kernel": draw(values((kh, kw), integer)), **options}
+    return {"image": draw(generic_arrays((h, w), integer, salt=1).map(_not_all_zero)),
+            "kernel": draw(generic_arrays((kh, kw), integer, salt=2).map(_not_all_zero)), **options}
 
 
 def slide_examples(student):
@@ -61,18 +78,34 @@ def random_shapes(student):
 
 
 def stride(student):
-    REFERENCE.for_all(student, FN, cases(stride=None, padding=0).filter(lambda c: c.get("stride", 1) > 1))
+    strategy = cases(stride=None, padding=0).filter(lambda c: c.get("stride", 1) > 1)
+    # 1. strides that divide H - KH and W - KW (a call that fails here fails for its stride)
+    REFERENCE.for_all(student, FN, strategy.filter(windows_divide), examples=25)
+    # 2. rows or columns left over, which the floor in H_out drops
+    REFERENCE.for_all(student, FN, strategy.filter(lambda c: not windows_divide(c)), examples=25)
 
 
 def padding(student):
+    # kernels up to the padded size: some are larger than the image itself and fit only once it is padded
     REFERENCE.for_all(student, FN, cases(stride=1, padding=None).filter(lambda c: c.get("padding", 0) > 0))
+
+
+# (arguments, keyword arguments, why the call is invalid): ValueError for each
+INVALID = (
+    ((np.ones((3, 3)), np.ones((4, 2))), {}, "the 4x2 kernel is taller than the 3x3 image (4 rows > 3)"),
+    ((np.ones((2, 5)), np.ones((2, 6))), {}, "the 2x6 kernel is wider than the 2x5 image (6 columns > 5)"),
+    ((np.ones((3, 3)), np.ones((4, 4))), {}, "the 4x4 kernel is larger than the 3x3 image"),
+    ((np.ones((2, 2)), np.ones((5, 5))), dict(padding=1),
+     "the 5x5 kernel is larger than the 4x4 image that padding 1 makes of the 2x2 one"),
+    ((np.ones((4, 1)), np.ones((2, 4))), dict(padding=1, stride=2),
+     "the 2x4 kernel is wider than the 6x3 image that padding 1 makes of the 4x1 one (4 columns > 3)"),
+)
 
 
 def kernel_too_big(student):
     def body():
-        expect_raises(student, "ValueError", FN, np.ones((3, 3)), np.ones((4, 2)))
-        expect_raises(student, "ValueError", FN, np.ones((2, 5)), np.ones((2, 6)))
-        expect_raises(student, "ValueError", FN, np.ones((2, 2)), np.ones((5, 5)), padding=1)
+        for args, kwargs, why in INVALID:
+            expect_raises(student, "ValueError", FN, *args, why=why, **kwargs)
     run_once(body, student)
 
 

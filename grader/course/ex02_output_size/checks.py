@@ -143,36 +143,86 @@ SLIDE_EXAMPLES = (
     ("transposed 3x3 conv: 2x2 -> 4x4 (R^4 -> R^16)", "conv_transpose_output_size", dict(n=2, f=3), 4),
 )
 
-# (function, kwargs, why it is invalid). tests/test_ex02.py checks that torch refuses each one too (except the
-# Keras-only ones, which torch has no twin for).
-INVALID = (
-    ("conv_output_size", dict(n=2, f=3), "the 3-pixel kernel does not fit a 2-pixel input"),
-    ("conv_output_size", dict(n=5, f=3, dilation=3), "a 3-tap kernel with dilation 3 covers 7 pixels, more than 5"),
-    ("conv_output_size", dict(n=0, f=1), "n must be >= 1"),
-    ("conv_output_size", dict(n=5, f=0), "f must be >= 1"),
-    ("conv_output_size", dict(n=5, f=3, stride=0), "stride must be >= 1"),
-    ("conv_output_size", dict(n=5, f=3, dilation=0), "dilation must be >= 1"),
-    ("conv_output_size", dict(n=5, f=3, padding=-1), "padding must be >= 0"),
-    ("conv_output_size", dict(n=5, f=3, stride=1.5), "stride must be an int (not a float)"),
-    ("conv_output_size", dict(n=5.0, f=3), "n must be an int, even 5.0 is a float"),
-    ("conv_output_size", dict(n=5, f=3, stride=True), "stride must be an int, not a bool"),
-    ("same_padding", dict(f=2), "a 2-pixel kernel cannot be padded equally on both sides to keep the size"),
-    ("same_padding", dict(f=4), "a 4-pixel kernel cannot be padded equally on both sides to keep the size"),
-    ("same_padding", dict(f=2, dilation=3), "a 2-tap kernel with dilation 3 covers 4 pixels (even)"),
-    ("same_padding", dict(f=0), "f must be >= 1"),
-    ("keras_output_size", dict(n=5, f=3, padding="full"), "padding must be 'valid' or 'same'"),
-    ("keras_output_size", dict(n=2, f=3, padding="valid"), "a 3-pixel window does not fit 2 pixels without padding"),
-    ("keras_output_size", dict(n=5, f=3, stride=0, padding="same"), "stride must be >= 1"),
-    ("pool_output_size", dict(n=5, f=3, padding=2), "PyTorch requires padding <= f // 2"),
-    ("pool_output_size", dict(n=1, f=3), "the 3-pixel window does not fit a 1-pixel input"),
-    ("pool_output_size", dict(n=5, f=2, stride=0), "stride must be >= 1"),
-    ("conv_transpose_output_size", dict(n=5, f=3, stride=1, output_padding=1),
-     "output_padding must be smaller than stride or dilation"),
-    ("conv_transpose_output_size", dict(n=5, f=3, stride=2, output_padding=2),
-     "output_padding must be smaller than stride or dilation"),
-    ("conv_transpose_output_size", dict(n=1, f=1, padding=1), "the output size would be -1"),
-    ("conv_transpose_output_size", dict(n=5, f=3, output_padding=-1), "output_padding must be >= 0"),
-)
+def slides_of(fn: str) -> tuple:
+    """The pinned slide examples of one function."""
+    return tuple(e for e in SLIDE_EXAMPLES if e[1] == fn)
+
+
+# function -> ((kwargs, why it is invalid, torch refuses it too), ...): ValueError for each. tests/test_ex02.py checks
+# the last field; the other rows are the exercise's own rules (a bool or a float is not a size, even when torch takes
+# True as 1; Keras and same_padding have no torch twin).
+INVALID = {
+    "conv_output_size": (
+        (dict(n=2, f=3), "the 3-pixel kernel does not fit a 2-pixel input", True),
+        (dict(n=5, f=3, dilation=3), "a 3-tap kernel with dilation 3 covers 7 pixels, more than 5", True),
+        (dict(n=0, f=1), "n must be >= 1", True),
+        (dict(n=5, f=0), "f must be >= 1", True),
+        (dict(n=5, f=3, stride=0), "stride must be >= 1", True),
+        (dict(n=5, f=3, dilation=0), "dilation must be >= 1", True),
+        (dict(n=5, f=3, padding=-1), "padding must be >= 0", True),
+        (dict(n=5, f=3, stride=1.5), "stride must be an int (not a float)", True),
+        (dict(n=5.0, f=3), "n must be an int, even 5.0 is a float", True),
+        (dict(n=5, f=3, padding=1.0), "padding must be an int, even 1.0 is a float", True),
+        (dict(n=5, f=3, stride=True), "stride must be an int, not a bool", True),
+        (dict(n=5, f=True), "f must be an int, not a bool (True is not a size)", False),
+    ),
+    "same_padding": (
+        (dict(f=0), "f must be >= 1", False),
+        (dict(f=3, dilation=0), "dilation must be >= 1", False),
+        (dict(f=-1), "f must be >= 1", False),
+        (dict(f=3.0), "f must be an int, even 3.0 is a float", False),
+        (dict(f=5, dilation=1.5), "dilation must be an int (not a float)", False),
+        (dict(f=True), "f must be an int, not a bool (True is not a size)", False),
+        (dict(f=3, dilation=True), "dilation must be an int, not a bool", False),
+    ),
+    "keras_output_size": (
+        (dict(n=5, f=3, padding="full"), "padding must be 'valid' or 'same'", False),
+        (dict(n=5, f=3, padding="causal"), "padding must be 'valid' or 'same'", False),
+        (dict(n=2, f=3, padding="valid"), "a 3-pixel window does not fit 2 pixels without padding", True),
+        (dict(n=2, f=3), "a 3-pixel window does not fit 2 pixels without padding ('valid' is the default)", True),
+        (dict(n=2, f=3, padding="VALID"), "a 3-pixel window does not fit 2 pixels without padding", True),
+        (dict(n=5, f=3, stride=0, padding="same"), "stride must be >= 1", True),
+        (dict(n=0, f=1, padding="same"), "n must be >= 1", True),
+        (dict(n=5, f=0, padding="same"), "f must be >= 1", True),
+        (dict(n=5.0, f=3), "n must be an int, even 5.0 is a float", True),
+        (dict(n=5, f=2.5, padding="same"), "f must be an int (not a float)", True),
+        (dict(n=5, f=3, stride=2.0, padding="same"), "stride must be an int, even 2.0 is a float", True),
+        (dict(n=5, f=3, stride=True), "stride must be an int, not a bool", True),
+        (dict(n=5, f=True, padding="same"), "f must be an int, not a bool (True is not a size)", False),
+    ),
+    "pool_output_size": (
+        (dict(n=5, f=3, padding=2), "PyTorch requires padding <= f // 2", True),
+        (dict(n=1, f=3), "the 3-pixel window does not fit a 1-pixel input", True),
+        (dict(n=1, f=4, stride=1, ceil_mode=True), "with ceil_mode the size would be -2: no 4-pixel window "
+         "starts inside the 1-pixel input", True),
+        (dict(n=5, f=2, stride=0), "stride must be >= 1", True),
+        (dict(n=0, f=1), "n must be >= 1", True),
+        (dict(n=5, f=0), "f must be >= 1", True),
+        (dict(n=5, f=3, padding=-1), "padding must be >= 0", True),
+        (dict(n=5, f=2, stride=2.0), "stride must be an int, even 2.0 is a float", True),
+        (dict(n=5, f=2.5), "f must be an int (not a float)", True),
+        (dict(n=5, f=3, padding=1.0), "padding must be an int, even 1.0 is a float", True),
+        (dict(n=True, f=1), "n must be an int, not a bool (True is not a size)", False),
+    ),
+    "conv_transpose_output_size": (
+        (dict(n=5, f=3, stride=1, output_padding=1), "output_padding 1 is not smaller than stride 1 or dilation 1",
+         True),
+        (dict(n=5, f=3, stride=2, output_padding=2), "output_padding 2 is not smaller than stride 2 or dilation 1",
+         True),
+        (dict(n=5, f=3, stride=1, output_padding=2, dilation=2),
+         "output_padding 2 is not smaller than stride 1 or dilation 2", True),
+        (dict(n=1, f=1, padding=1), "the output size would be -1", True),
+        (dict(n=5, f=3, output_padding=-1), "output_padding must be >= 0", True),
+        (dict(n=0, f=3), "n must be >= 1", True),
+        (dict(n=5, f=0), "f must be >= 1", True),
+        (dict(n=5, f=3, stride=0), "stride must be >= 1", True),
+        (dict(n=5, f=3, dilation=0), "dilation must be >= 1", True),
+        (dict(n=5, f=3, padding=-1), "padding must be >= 0", True),
+        (dict(n=4.0, f=3), "n must be an int, even 4.0 is a float", True),
+        (dict(n=5, f=3, stride=2, output_padding=1.0), "output_padding must be an int, even 1.0 is a float", True),
+        (dict(n=5, f=3, dilation=True), "dilation must be an int, not a bool", True),
+    ),
+}
 
 
 # -- strategies ----------------------------------------------------------------------------------------------------
@@ -187,11 +237,15 @@ def conv_cases(draw, dilated: bool):
     return drop_defaults(dict(n=n, f=f, padding=p, stride=s, dilation=d), dict(padding=0, stride=1, dilation=1))
 
 
+KERAS_MODES = {"valid": ("valid", "VALID", "Valid"), "same": ("same", "SAME", "Same")}
+
+
 @st.composite
-def keras_cases(draw):
-    padding = draw(st.sampled_from(["valid", "same"]))
+def keras_cases(draw, mode: str):
+    """'valid' (the window fits: f <= n) or 'same' (any f, larger than n included), spelled in lower or upper case."""
+    padding = draw(st.sampled_from(KERAS_MODES[mode]))
     f = draw(st.integers(1, 7))
-    n = draw(st.integers(f if padding == "valid" else 1, 40))
+    n = draw(st.integers(f if mode == "valid" else 1, 40))
     case = dict(n=n, f=f, stride=draw(st.integers(1, 5)), padding=padding)
     return drop_defaults(case, dict(stride=1, padding="valid"))
 
@@ -205,11 +259,12 @@ def _torch_accepts(fn, case) -> bool:
 
 
 @st.composite
-def pool_cases(draw, ceil_mode: bool):
-    """Windows that fit the padded input (n + 2p >= f); ceil_mode's overhanging windows are pinned in OVERHANG."""
+def pool_cases(draw, ceil_mode: bool, stride_none: bool):
+    """Windows that fit the padded input (n + 2p >= f), padding up to f // 2, stride None (= f) or given;
+    ceil_mode's overhanging windows are pinned in OVERHANG."""
     f = draw(st.integers(1, 6))
     p = draw(st.integers(0, f // 2))
-    s = draw(st.one_of(st.none(), st.integers(1, 5)))
+    s = None if stride_none else draw(st.integers(1, 5))
     n = draw(st.integers(max(1, f - 2 * p), 30))
     return drop_defaults(dict(n=n, f=f, stride=s, padding=p, ceil_mode=ceil_mode),
                          dict(stride=None, padding=0, ceil_mode=False))
@@ -218,7 +273,7 @@ def pool_cases(draw, ceil_mode: bool):
 # ceil_mode lets the last window hang over the end of the input, even when the window is larger than the whole padded
 # input: torch only asks that the last window starts inside the input or its left padding. (pinned, torch-checked)
 OVERHANG = (
-    ("a 2-pixel window on 1 pixel", "pool_output_size", dict(n=1, f=2, ceil_mode=True), 1),
+    ("a 2-pixel window on 1 pixel", "pool_output_size", dict(n=1, f=2, stride=2, ceil_mode=True), 1),
     ("a 3-pixel window on 2 pixels, stride 2", "pool_output_size", dict(n=2, f=3, stride=2, ceil_mode=True), 1),
     ("a 6-pixel window on 3 pixels padded by 1, stride 2", "pool_output_size",
      dict(n=3, f=6, stride=2, padding=1, ceil_mode=True), 1),
@@ -236,27 +291,44 @@ TRANSPOSE_EXAMPLES = (
 
 
 @st.composite
-def transpose_cases(draw):
-    s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+def transpose_cases(draw, wide_output_padding: bool = False):
+    """Arguments torch accepts: output_padding < stride or < dilation. ``wide_output_padding``: only cases with
+    stride <= output_padding < dilation, which torch accepts too (n=5, f=3, stride=1, output_padding=1, dilation=2
+    gives 10)."""
+    if wide_output_padding:
+        d = draw(st.integers(2, 4))
+        s = draw(st.integers(1, d - 1))
+        op = draw(st.integers(s, d - 1))
+    else:
+        s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+        op = draw(st.integers(0, max(s, d) - 1))
     case = dict(n=draw(st.integers(1, 20)), f=draw(st.integers(1, 6)), padding=draw(st.integers(0, 3)), stride=s,
-                output_padding=draw(st.integers(0, max(s, d) - 1)), dilation=d)
+                output_padding=op, dilation=d)
     return drop_defaults(case, dict(padding=0, stride=1, output_padding=0, dilation=1))
 
 
 # -- checks --------------------------------------------------------------------------------------------------------
-def slide_examples(student):
-    REFERENCE.pinned(student, SLIDE_EXAMPLES)
+def conv_slide_examples(student):
+    REFERENCE.pinned(student, slides_of("conv_output_size"))
 
 
 def conv_matches_torch(student):
     REFERENCE.for_all(student, "conv_output_size", conv_cases(dilated=False), examples=30)
 
 
+def _divides(case) -> bool:
+    """Whether the stride divides n + 2*padding - dilation*(f - 1) - 1: then rounding up or down gives the same."""
+    c = {"padding": 0, "stride": 1, "dilation": 1, **case}
+    return (c["n"] + 2 * c["padding"] - c["dilation"] * (c["f"] - 1) - 1) % c["stride"] == 0
+
+
 def conv_dilation(student):
-    REFERENCE.for_all(student, "conv_output_size", conv_cases(dilated=True), examples=20)
+    # strides that divide the room the windows slide in: a rounding mistake costs conv_matches_torch, not this check
+    REFERENCE.for_all(student, "conv_output_size", conv_cases(dilated=True).filter(_divides), examples=20)
 
 
 def same_padding_keeps_size(student):
+    REFERENCE.pinned(student, slides_of("same_padding"))
     # odd kernels first: a mistake in the value shows up before a mistake in which kernels are refused
     cases = sorted(((f, d) for f in range(1, 9) for d in (1, 2, 3)), key=lambda c: (c[0] % 2 == 0, c[1], c[0]))
 
@@ -264,7 +336,9 @@ def same_padding_keeps_size(student):
         for f, d in cases:
             kwargs = dict(f=f) if d == 1 else dict(f=f, dilation=d)
             if (d * (f - 1)) % 2:
-                expect_raises(student, "ValueError", "same_padding", **kwargs)
+                expect_raises(student, "ValueError", "same_padding", **kwargs,
+                              why=f"a {f}-tap kernel with dilation {d} covers {d * (f - 1) + 1} pixels, an even "
+                                  f"number: no equal padding on both sides keeps the size")
                 continue
             p = student.call("same_padding", **kwargs)
             REFERENCE.expect("same_padding", p, same_padding_truth(**kwargs))
@@ -276,32 +350,54 @@ def same_padding_keeps_size(student):
 
 
 def keras_sizes(student):
-    REFERENCE.for_all(student, "keras_output_size", keras_cases(), examples=30)
+    REFERENCE.pinned(student, slides_of("keras_output_size"))
+    # 'valid' first: code that returns n fails there, where no named mistake gives n
+    REFERENCE.for_all(student, "keras_output_size", keras_cases("valid"), examples=20)
+    REFERENCE.for_all(student, "keras_output_size", keras_cases("same"), examples=20)
+
+
+def _accepted(fn):
+    return lambda case: _torch_accepts(fn, case)
 
 
 def pool_matches_torch(student):
-    REFERENCE.for_all(student, "pool_output_size",
-                      pool_cases(ceil_mode=False).filter(lambda c: _torch_accepts("pool_output_size", c)), examples=25)
+    REFERENCE.pinned(student, slides_of("pool_output_size"))
+    # a given stride first, then stride None (= f)
+    for stride_none in (False, True):
+        REFERENCE.for_all(student, "pool_output_size", pool_cases(ceil_mode=False, stride_none=stride_none).filter(
+            _accepted("pool_output_size")), examples=15)
 
 
 def pool_ceil_mode(student):
-    REFERENCE.for_all(student, "pool_output_size",
-                      pool_cases(ceil_mode=True).filter(lambda c: _torch_accepts("pool_output_size", c)), examples=30)
+    # strides given: stride None is pool_matches_torch's business
+    REFERENCE.for_all(student, "pool_output_size", pool_cases(ceil_mode=True, stride_none=False).filter(
+        _accepted("pool_output_size")), examples=30)
     with noted("with ceil_mode a window may hang over the end of the input; PyTorch only drops a last window that "
                "starts at or after n + padding"):
         REFERENCE.pinned(student, OVERHANG, prefix="overhanging window")
 
 
 def transpose_matches_torch(student):
-    REFERENCE.pinned(student, TRANSPOSE_EXAMPLES, prefix="example")
-    REFERENCE.for_all(student, "conv_transpose_output_size",
-                      transpose_cases().filter(lambda c: _torch_accepts("conv_transpose_output_size", c)),
-                      examples=25)
+    REFERENCE.pinned(student, TRANSPOSE_EXAMPLES + slides_of("conv_transpose_output_size"), prefix="example")
+    accepted = _accepted("conv_transpose_output_size")
+    REFERENCE.for_all(student, "conv_transpose_output_size", transpose_cases().filter(accepted), examples=25)
+    with noted("torch accepts output_padding >= stride as long as output_padding < dilation"):
+        REFERENCE.for_all(student, "conv_transpose_output_size", transpose_cases(wide_output_padding=True).filter(
+            accepted), examples=10)
 
 
-def invalid_arguments(student):
-    def body():
-        for fn, kwargs, why in INVALID:
-            with noted(f"why it is invalid: {why}"):
-                expect_raises(student, "ValueError", fn, **kwargs)
-    run_once(body, student)
+def _invalid(fn: str):
+    def check(student):
+        def body():
+            for kwargs, why, _ in INVALID[fn]:
+                expect_raises(student, "ValueError", fn, **kwargs, why=why)
+        run_once(body, student)
+    check.__name__ = check.__qualname__ = f"{fn}_invalid"
+    return check
+
+
+conv_invalid = _invalid("conv_output_size")
+same_padding_invalid = _invalid("same_padding")
+keras_invalid = _invalid("keras_output_size")
+pool_invalid = _invalid("pool_output_size")
+transpose_invalid = _invalid("conv_transpose_output_size")

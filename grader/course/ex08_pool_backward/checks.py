@@ -11,14 +11,18 @@ Ground truth is torch's own backward kernels, the ones autograd runs for F.relu 
 because the first backward() through autograd costs about 0.3 s of engine start-up; tests/test_ex08.py checks that
 they equal autograd (x.requires_grad_(), F.op(x).backward(dout), x.grad) on random inputs, ties included.
 
-Every check that has a named mistake to show starts with a fixed input built so that each known wrong answer differs
-from the right one and from the others (mistakes.py), then runs a property on random inputs.
+Each check judges one function, and its inputs isolate one behaviour, so that one mistake costs one check: the
+random-shapes, ties and inputs-unchanged checks draw windows that neither overlap nor leave rows or columns over;
+the overlap check draws overlapping windows that divide the map evenly; only the left-over check draws windows that
+do not divide evenly (rows or columns in no window). All max-pooling inputs but the ties check's have distinct
+values. A check that has a named mistake to show starts with a fixed input built so that each known wrong answer
+differs from the right one and from the others (mistakes.py), then runs a property on random inputs.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from grader.checking import Reference, for_all, st, truth
+from grader.checking import Reference, st, truth
 from grader.checking.strategies import small_ints
 
 
@@ -102,32 +106,69 @@ MAX_TIES = (
      _img([[1, 10, 0], [100, 1000, 0], [0, 0, 0]])),
 )
 
-PINNED = (*SLIDE_EXAMPLES, RELU_AT_ZERO, MAX_OVERLAP, AVG_OVERLAP, *MAX_TIES)
+# Windows that do not divide evenly: (H - size) % stride != 0, so rows or columns at the bottom or right lie in no
+# window and get gradient 0. First a map whose windows divide evenly ((5 - 2) % 3 == 0: row and column 2 lie between
+# windows), so that code which raises on every input fails there and is not said to require an even division; then
+# the same map with stride 2, where row 4 and column 4 are in no window. The values are distinct (no ties), and no
+# windows overlap.
+LEFT_OVER_MAP = _img([[3, 17, 8, 22, 11], [20, 5, 14, 1, 25], [9, 24, 2, 16, 7], [13, 6, 19, 10, 21],
+                      [23, 12, 4, 18, 15]])
 
+
+def left_over_examples(fn: str) -> tuple:
+    """(label, fn, kwargs, torch's answer) rows of the left-over check of ``fn``: even first, then uneven."""
+    rows = (("5x5 map, 2x2 windows, stride 3 (the windows divide evenly: row and column 2 lie between them)",
+             dict(dout=_img([[1, -2], [3, 4]]), x=LEFT_OVER_MAP, stride=3)),
+            ("5x5 map, 2x2 windows, stride 2 (row 4 and column 4 are in no window: their gradient is 0)",
+             dict(dout=_img([[1, 2], [-3, 4]]), x=LEFT_OVER_MAP)))
+    return tuple((label, fn, kwargs, REFERENCE.truth[fn](**kwargs)) for label, kwargs in rows)
+
+
+PINNED = (*SLIDE_EXAMPLES, RELU_AT_ZERO, MAX_OVERLAP, AVG_OVERLAP, *MAX_TIES)
 
 
 # -- random inputs --------------------------------------------------------------------------------------------
 @st.composite
 def relu_cases(draw):
-    """dout and x of one random shape (1 to 3 axes); x has small integers, zeros included."""
-    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    """dout and x of one random shape (1 to 4 axes); x has small integers, zeros included."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=4)))
     return {"dout": draw(small_ints(shape)), "x": draw(small_ints(shape, -2, 2))}
 
 
-@st.composite
-def pool_cases(draw, overlap: bool, x_values: str = "distinct"):
-    """dout (N, C, H_out, W_out), x (N, C, H, W), size, stride.
+def _sides(draw, size: int, step: int, layout: str) -> tuple[int, int]:
+    """(H, W) for windows of ``size`` at ``step``: "even" (the stride divides H - size and W - size) or "left_over"
+    (it does not divide at least one of them: rows or columns at the bottom or right lie in no window)."""
+    h, w = (size + step * draw(st.integers(0, (6 - size) // step)) for _ in range(2))
+    if layout == "left_over":
+        rows, cols = draw(st.sampled_from([(True, False), (False, True), (True, True)]))
+        h += draw(st.integers(1, step - 1)) if rows else 0
+        w += draw(st.integers(1, step - 1)) if cols else 0
+    return h, w
 
-    overlap: stride < size (else stride is None, size, or size + 1: gaps and dropped borders included).
+
+@st.composite
+def pool_cases(draw, overlap: bool = False, x_values: str = "distinct", layout: str = "even"):
+    """dout (N, C, H_out, W_out), x (N, C, H, W), size, stride: each case isolates one behaviour.
+
+    overlap: stride < size (else stride is None, size, or size + 1: side by side, or with gaps between windows).
     x_values: "distinct" (a shuffled range: no ties), "ties" (0, 1, 2: many ties) or "any" (small integers).
+    layout: "even" (the stride divides H - size and W - size) or "left_over" (not: a stride of at least 2 leaves
+    rows or columns at the bottom or right in no window).
     x comes from a numpy generator seeded by hypothesis (cheap to draw); dout is drawn element by element, so a
-    failure shrinks to a dout with few non-zero entries.
+    failure shrinks to a dout with few non-zero entries. stride=None is sometimes passed, sometimes left out.
     """
-    size = draw(st.integers(2 if overlap else 1, 3))
-    stride = draw(st.integers(1, size - 1)) if overlap else draw(st.sampled_from([None, size, size + 1]))
+    if overlap:
+        size = draw(st.integers(2, 3))
+        stride = draw(st.integers(1, size - 1))
+    elif layout == "left_over":
+        size = draw(st.integers(1, 3))
+        stride = draw(st.sampled_from([None, size, size + 1] if size > 1 else [size + 1]))
+    else:
+        size = draw(st.integers(1, 3))
+        stride = draw(st.sampled_from([None, size, size + 1]))
     step = size if stride is None else stride
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    h, w = draw(st.integers(size, 6)), draw(st.integers(size, 6))
+    h, w = _sides(draw, size, step, layout)
     h_out, w_out = (h - size) // step + 1, (w - size) // step + 1
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
     if x_values == "distinct":
@@ -138,23 +179,31 @@ def pool_cases(draw, overlap: bool, x_values: str = "distinct"):
     case = {"dout": draw(small_ints((n, c, h_out, w_out))), "x": x.astype(np.float64)}
     if size != 2 or draw(st.booleans()):
         case["size"] = size
-    if stride is not None:
+    if stride is not None or draw(st.booleans()):
         case["stride"] = stride
     return case
 
 
 # -- checks ---------------------------------------------------------------------------------------------------
-def slide_examples(student):
-    REFERENCE.pinned(student, SLIDE_EXAMPLES, prefix="example")
+def _slide_rows(fn: str) -> tuple:
+    return tuple(row for row in SLIDE_EXAMPLES if row[1] == fn)
 
 
 def relu_matches_torch(student):
-    REFERENCE.pinned(student, (RELU_AT_ZERO,), prefix="example")
+    REFERENCE.pinned(student, _slide_rows("relu_backward") + (RELU_AT_ZERO,), prefix="example")
     REFERENCE.for_all(student, "relu_backward", relu_cases(), examples=25)
 
 
+def relu_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "relu_backward", relu_cases(), examples=6)
+
+
+def max_pool_slide_examples(student):
+    REFERENCE.pinned(student, _slide_rows("max_pool_backward"), prefix="example")
+
+
 def max_pool_random_shapes(student):
-    REFERENCE.for_all(student, "max_pool_backward", pool_cases(overlap=False), examples=30)
+    REFERENCE.for_all(student, "max_pool_backward", pool_cases(), examples=30)
 
 
 def max_pool_overlap(student):
@@ -163,13 +212,27 @@ def max_pool_overlap(student):
 
 
 def max_pool_ties(student):
+    """Ties, in windows side by side or with gaps (the pinned stride-1 example is one where assigning instead of
+    adding changes nothing: each window sends its gradient to a position of its own)."""
     REFERENCE.pinned(student, MAX_TIES, prefix="example")
-    ties = st.one_of(pool_cases(overlap=False, x_values="ties"), pool_cases(overlap=True, x_values="ties"))
-    REFERENCE.for_all(student, "max_pool_backward", ties, examples=20)
+    REFERENCE.for_all(student, "max_pool_backward", pool_cases(x_values="ties"), examples=20)
+
+
+def max_pool_left_over(student):
+    REFERENCE.pinned(student, left_over_examples("max_pool_backward"), prefix="example")
+    REFERENCE.for_all(student, "max_pool_backward", pool_cases(layout="left_over"), examples=20)
+
+
+def max_pool_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "max_pool_backward", pool_cases(), examples=6)
+
+
+def avg_pool_slide_examples(student):
+    REFERENCE.pinned(student, _slide_rows("avg_pool_backward"), prefix="example")
 
 
 def avg_pool_random_shapes(student):
-    REFERENCE.for_all(student, "avg_pool_backward", pool_cases(overlap=False, x_values="any"), examples=25)
+    REFERENCE.for_all(student, "avg_pool_backward", pool_cases(x_values="any"), examples=25)
 
 
 def avg_pool_overlap(student):
@@ -177,11 +240,10 @@ def avg_pool_overlap(student):
     REFERENCE.for_all(student, "avg_pool_backward", pool_cases(overlap=True, x_values="any"), examples=20)
 
 
-def inputs_unchanged(student):
-    strategy = st.one_of(
-        relu_cases().map(lambda case: ("relu_backward", case)),
-        pool_cases(overlap=False).map(lambda case: ("max_pool_backward", case)),
-        pool_cases(overlap=True).map(lambda case: ("max_pool_backward", case)),
-        pool_cases(overlap=True, x_values="any").map(lambda case: ("avg_pool_backward", case)))
+def avg_pool_left_over(student):
+    REFERENCE.pinned(student, left_over_examples("avg_pool_backward"), prefix="example")
+    REFERENCE.for_all(student, "avg_pool_backward", pool_cases(x_values="any", layout="left_over"), examples=20)
 
-    REFERENCE.inputs_unchanged(student, None, strategy, examples=12)
+
+def avg_pool_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "avg_pool_backward", pool_cases(x_values="any"), examples=6)

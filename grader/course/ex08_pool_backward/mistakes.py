@@ -3,15 +3,16 @@ avg_pool_backward(dout, x, size=2, stride=None), dout (N, C, H_out, W_out), x (N
 
 Each function's variants come from one table, computed in numpy the way the mistaken code does it: a max-pooling
 backward with a tie rule (first / last / every / split) and a way of writing (add / element / window), an
-average-pooling backward with a divisor and a way of writing. A mistake is named only where the input tells it apart
-from the right answer and the other mistakes (the rule is in :mod:`grader.checking.mistakes`); each entry has a
-mutant in tests/test_ex08.py that must show exactly it.
+average-pooling backward with a divisor and a way of writing; code that requires the windows to divide evenly
+raises where they do not (RAISES). A mistake is named only where the input tells it apart from the right answer and
+the other mistakes (the rule is in :mod:`grader.checking.mistakes`); each entry has a mutant in tests/test_ex08.py
+that must show exactly it.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from grader.checking.mistakes import Mistake, Mistakes, variant
+from grader.checking.mistakes import RAISES, Mistake, Mistakes, variant
 from grader.course.ex08_pool_backward.checks import avg_pool_truth, max_pool_truth, relu_truth
 
 
@@ -58,8 +59,17 @@ def _max_pool(dout, x, size, stride, pick="first", write="add") -> np.ndarray:
     return dx
 
 
+def _must_divide(x, size, stride):
+    """What code that asserts (or raises unless) the stride divides H - size and W - size gives: RAISES where it
+    does not (rows or columns in no window); None (the mistake makes no difference) where it does."""
+    step = size if stride is None else stride
+    h, w = np.shape(x)[2:]
+    return RAISES if (h - size) % step or (w - size) % step else None
+
+
 def _max(dout, x, size, stride) -> dict:
-    return {"every": _max_pool(dout, x, size, stride, pick="every"),
+    return {"must_divide": _must_divide(x, size, stride),
+            "every": _max_pool(dout, x, size, stride, pick="every"),
             "split": _max_pool(dout, x, size, stride, pick="split"),
             "last": _max_pool(dout, x, size, stride, pick="last"),
             "overwrite_element": _max_pool(dout, x, size, stride, write="element"),
@@ -82,13 +92,18 @@ def _avg_pool(dout, x, size, stride, divisor=None, write="add") -> np.ndarray:
 
 
 def _avg(dout, x, size, stride) -> dict:
-    return {"not_divided": _avg_pool(dout, x, size, stride, divisor=1),
+    return {"must_divide": _must_divide(x, size, stride),
+            "not_divided": _avg_pool(dout, x, size, stride, divisor=1),
             "divided_by_size": _avg_pool(dout, x, size, stride, divisor=size),
             "overwrite": _avg_pool(dout, x, size, stride, write="window")}
 
 
 _OVERWRITE = ("where pooling windows overlap (stride < size), a later window overwrote the gradient an earlier one "
               "had put there: add each window's share with +=, do not assign with =.")
+
+_DIVIDE = ("your code fails where the stride leaves rows or columns in no window ((H - size) % stride != 0): those "
+           "positions simply get gradient 0. Take H_out and W_out from dout.shape (H_out = (H - size) // stride + 1 "
+           "rounds down) and do not require the stride to divide H - size (or W - size).")
 
 RELU, MAX, AVG = "relu_backward", "max_pool_backward", "avg_pool_backward"
 
@@ -125,6 +140,7 @@ MISTAKES = Mistakes(right={RELU: relu_truth, MAX: max_pool_truth, AVG: avg_pool_
             variant(_max, "last")),
     Mistake("ex08-max-overwrite", MAX, _OVERWRITE, variant(_max, "overwrite_element")),
     Mistake("ex08-max-overwrite-window", MAX, _OVERWRITE, variant(_max, "overwrite_window")),
+    Mistake("ex08-max-must-divide", MAX, _DIVIDE, variant(_max, "must_divide")),
 
     Mistake("ex08-avg-not-divided", AVG,
             "the average-pooling gradient was not divided by the window size: every position of a window gets "
@@ -135,4 +151,5 @@ MISTAKES = Mistakes(right={RELU: relu_truth, MAX: max_pool_truth, AVG: avg_pool_
             "dout / (size * size).",
             variant(_avg, "divided_by_size")),
     Mistake("ex08-avg-overwrite", AVG, _OVERWRITE, variant(_avg, "overwrite")),
+    Mistake("ex08-avg-must-divide", AVG, _DIVIDE, variant(_avg, "must_divide")),
 ])

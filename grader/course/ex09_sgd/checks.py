@@ -55,6 +55,12 @@ def momentum_truth(w, grads, lr, momentum=0.9, velocity=None) -> list[tuple[np.n
     return out
 
 
+def momentum_step_truth(w, grad, velocity, lr, momentum=0.9) -> tuple[np.ndarray, np.ndarray]:
+    """One step of torch.optim.SGD(lr, momentum) from the momentum buffer ``velocity``: (w_new, velocity_new)."""
+    w_new, v_new = momentum_truth(w, [grad], lr, momentum, velocity)[0]
+    return w_new, v_new
+
+
 def _torch_function(name: str):
     torch = truth.torch()
     import torch.nn.functional as F
@@ -115,13 +121,17 @@ MOMENTUM_EXAMPLES = (
      ((np.array([0.9, 2.1]), np.array([1.0, -1.0])), (np.array([0.76, 2.14]), np.array([1.4, -0.4])),
       (np.array([0.434, 2.176]), np.array([3.26, -0.36])))),
 )
-# kwargs: the driver's (name of the function f, its params, x, h); answer: the central difference with that h
-GRADIENT_EXAMPLES = (
-    ("sum(x**2) at [0.6, -1.0], h = 1e-4", "numerical_gradient",
-     dict(name="sum of squares", params={}, x=np.array([0.6, -1.0]), h=1e-4), np.array([1.2, -2.0])),
-    ("sum(x**3) at [1, 2], h = 0.1", "numerical_gradient",
-     dict(name="sum of cubes", params={}, x=np.array([1.0, 2.0]), h=0.1), np.array([3.01, 12.01])),
-)
+# kwargs: the driver's (name of the function f, its params, x, h); answer: the central difference with that h.
+# The stub's two examples: sum(x**2) (a quadratic: exact whatever h), sum(x**3) with h = 0.1 (3x**2 + h**2).
+SQUARES_EXAMPLE = ("sum(x**2) at [0.6, -1.0], h = 1e-4", "numerical_gradient",
+                   dict(name="sum of squares", params={}, x=np.array([0.6, -1.0]), h=1e-4), np.array([1.2, -2.0]))
+CUBES_EXAMPLE = ("sum(x**3) at [1, 2], h = 0.1", "numerical_gradient",
+                 dict(name="sum of cubes", params={}, x=np.array([1.0, 2.0]), h=0.1), np.array([3.01, 12.01]))
+GRADIENT_EXAMPLES = (SQUARES_EXAMPLE, CUBES_EXAMPLE)
+# h left out: the signature's default h = 1e-5. At x = 0 the central difference of sum(x**3) is h**2 = 1e-10 exactly
+# (no cancellation: f(x +- h e_i) = +-h**3), so the step used shows: 2e-5 would give 4e-10.
+DEFAULT_H_EXAMPLE = ("sum(x**3) at [0, 0, 0] with h left out (the default h = 1e-5)", "numerical_gradient",
+                     dict(name="sum of cubes", params={}, x=np.zeros(3), h=None), np.full(3, 1e-10))
 
 
 def _expect_pair(got, w_expected, v_expected, step: int) -> None:
@@ -162,7 +172,8 @@ MOMENTA = (None, 0.9, 0.5, 0.99)          # None: the default (0.9)
 
 
 def _shapes():
-    return st.lists(st.integers(1, 3), min_size=1, max_size=2).map(tuple)
+    """Any shape: 1 to 3 axes of 1 to 3."""
+    return st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple)
 
 
 @st.composite
@@ -182,6 +193,17 @@ def momentum_cases(draw):
 
 
 @st.composite
+def momentum_step_cases(draw):
+    """The arguments of one sgd_momentum_step call: w, grad, velocity, lr and (sometimes) momentum."""
+    case = draw(momentum_cases())
+    step = {"w": case["w"], "grad": case["grads"][0], "lr": case["lr"],
+            "velocity": np.zeros_like(case["w"]) if case["velocity"] is None else case["velocity"]}
+    if case["momentum"] is not None:
+        step["momentum"] = case["momentum"]
+    return step
+
+
+@st.composite
 def smooth_cases(draw):
     """(name, params, x, h) for the non-polynomial functions; h None means the default 1e-5."""
     name = draw(st.sampled_from(("sum of sin", "log-sum-exp", "softmax cross-entropy")))
@@ -192,6 +214,14 @@ def smooth_cases(draw):
     else:
         x, params = draw(floats(draw(_shapes()), 3.0)), {}
     return name, params, x, draw(st.sampled_from((None, 1e-4, 1e-6)))
+
+
+@st.composite
+def separable_cases(draw):
+    """(name, params, x, h) for sum(x**2) and sum(sin(x)): each entry's difference quotient sees only that entry, so
+    a gradient can be right although x was left changed (which the restores-x check then sees)."""
+    name = draw(st.sampled_from(("sum of sin", "sum of squares")))
+    return name, {}, draw(floats(draw(_shapes()), 3.0)), draw(st.sampled_from((None, 1e-4, 1e-6)))
 
 
 @st.composite
@@ -209,38 +239,60 @@ def quadratic_cases(draw):
 
 
 # -- checks -------------------------------------------------------------------------------------------------------
-def worked_examples(student):
-    REFERENCE.pinned(student, SGD_EXAMPLES, prefix="example")
+def _expect_step(got, expected, what=None) -> None:
+    _expect_pair(got, *expected, step=1)
 
-    def body():
-        for label, _, kwargs, answer in MOMENTUM_EXAMPLES:
-            with prefixed(f"example '{label}': "):
-                _momentum_sequence(student, **kwargs, expected=answer)
-        for label, _, kwargs, answer in GRADIENT_EXAMPLES:
-            with prefixed(f"example '{label}': "):
-                _expect_gradient(student, **kwargs, expected=answer, tol=dict(rtol=1e-7))
-    run_once(body, student)
+
+MOMENTUM = Reference({"sgd_momentum_step": momentum_step_truth}, expect=_expect_step)
+SMOOTH_TOLERANCE = dict(rtol=1e-6, atol=1e-7)   # a central difference with h from 1e-6 to 1e-4, on smooth functions
 
 
 def sgd_matches_torch(student):
+    REFERENCE.pinned(student, SGD_EXAMPLES, prefix="example")
     REFERENCE.for_all(student, "sgd_step", sgd_cases(), examples=25)
 
 
+def sgd_inputs_unchanged(student):
+    REFERENCE.inputs_unchanged(student, "sgd_step", sgd_cases(), examples=6, advice="return a new array instead")
+
+
 def momentum_matches_torch(student):
+    def worked():
+        for label, _, kwargs, answer in MOMENTUM_EXAMPLES:
+            with prefixed(f"example '{label}': "):
+                _momentum_sequence(student, **kwargs, expected=answer)
+    run_once(worked, student)
+
     def body(case):
         _momentum_sequence(student, case["w"], case["grads"], case["lr"], case["momentum"], case["velocity"])
     for_all(body, momentum_cases(), student=student, examples=25)
 
 
+def momentum_inputs_unchanged(student):
+    MOMENTUM.inputs_unchanged(student, "sgd_momentum_step", momentum_step_cases(), examples=6,
+                              advice="return new arrays instead")
+
+
+def _pinned_gradient(student, example, tol=None, note: str = "") -> None:
+    label, _, kwargs, answer = example
+
+    def body():
+        with prefixed(f"example '{label}': "):
+            _expect_gradient(student, **kwargs, expected=answer, tol=tol or dict(rtol=1e-7), note=note)
+    run_once(body, student)
+
+
 def gradient_matches_autograd(student):
     def body(case):
         name, params, x, h = case
-        _expect_gradient(student, name, params, x, h, autograd_gradient(name, params, x), dict(rtol=1e-6, atol=1e-7),
+        _expect_gradient(student, name, params, x, h, autograd_gradient(name, params, x), SMOOTH_TOLERANCE,
                          "a central difference with h from 1e-6 to 1e-4 is within about 1e-8 of the true gradient here")
     for_all(body, smooth_cases(), student=student, examples=20)
 
 
 def gradient_exact_on_quadratics(student):
+    _pinned_gradient(student, SQUARES_EXAMPLE)
+
     def body(case):
         name, params, x, h = case
         _expect_gradient(student, name, params, x, h, autograd_gradient(name, params, x), dict(rtol=1e-7, atol=1e-7),
@@ -249,6 +301,12 @@ def gradient_exact_on_quadratics(student):
 
 
 def gradient_uses_h(student):
+    _pinned_gradient(student, CUBES_EXAMPLE, note="the central difference of x**3 with step h is exactly "
+                     "3x**2 + h**2: use the h you are given")
+    _pinned_gradient(student, DEFAULT_H_EXAMPLE, tol=dict(rtol=1e-6, atol=1e-13),
+                     note="called without h, numerical_gradient must use the signature's default h = 1e-5; the "
+                          "central difference of sum(x**3) at 0 is then exactly h**2 = 1e-10")
+
     def body(case):
         x, h = case
         expected = autograd_gradient("sum of cubes", {}, x) + h * h
@@ -260,22 +318,27 @@ def gradient_uses_h(student):
 
 
 def gradient_restores_x(student):
+    """x as it was after the call, judged only on calls that returned the right gradient (a wrong one is the value
+    checks' business); fails when no call could be judged, so that code which computes nothing cannot pass it."""
+    judged = []
+
     def body(case):
         name, params, x, h = case
         before = x.copy()
-        _, after = numerical(student, name, params, x, h)
+        try:
+            grad, after = numerical(student, name, params, x, h)
+            expect_array(grad, autograd_gradient(name, params, before), **SMOOTH_TOLERANCE)
+        except CheckFailed as failure:
+            if failure.kind in (None, "raised"):
+                return
+            raise
+        judged.append(name)
         if not (isinstance(after, np.ndarray) and after.shape == before.shape
                 and np.allclose(after, before, rtol=1e-12, atol=1e-12)):
             raise CheckFailed("numerical_gradient() left x changed: put every entry back after nudging it "
                               "(save old = x[i], then restore x[i] = old), or work on a copy",
                               f"x before:\n{format_value(before)}", f"x after:\n{format_value(after)}")
-    for_all(body, smooth_cases(), student=student, examples=10)
-
-
-def inputs_unchanged(student):
-    strategy = st.one_of(sgd_cases().map(lambda case: ("sgd_step", case)),
-                         momentum_cases().map(lambda case: ("sgd_momentum_step", {
-                             "w": case["w"], "grad": case["grads"][0], "lr": case["lr"],
-                             "velocity": np.zeros_like(case["w"]) if case["velocity"] is None else case["velocity"]})))
-
-    REFERENCE.inputs_unchanged(student, None, strategy, examples=12, advice="return new arrays instead")
+    for_all(body, st.one_of(separable_cases(), smooth_cases()), student=student, examples=10)
+    if not judged:
+        raise CheckFailed("numerical_gradient() returned no correct gradient on these inputs, so whether x stays as "
+                          "it was could not be judged")

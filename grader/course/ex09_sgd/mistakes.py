@@ -13,12 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checking.mistakes import Mistake, Mistakes, variant
-from grader.course.ex09_sgd.checks import momentum_truth, sgd_truth
-
-
-def momentum_right(w, grad, velocity, lr, momentum=0.9) -> tuple[np.ndarray, np.ndarray]:
-    """One step of torch.optim.SGD(lr, momentum) from the momentum buffer ``velocity``: (w_new, velocity_new)."""
-    return momentum_truth(w, [grad], lr, momentum, velocity)[0]
+from grader.course.ex09_sgd.checks import momentum_step_truth, sgd_truth
 
 
 def _differences(f, x, h) -> tuple[np.ndarray, np.ndarray, float]:
@@ -68,7 +63,9 @@ _ASCENT = "the step went uphill: gradient DEscent subtracts, w_new = w - lr * gr
 
 SGD, MOMENTUM, GRADIENT = "sgd_step", "sgd_momentum_step", "numerical_gradient"
 
-MISTAKES = Mistakes(right={SGD: sgd_truth, MOMENTUM: momentum_right, GRADIENT: numerical_right}, entries=[
+RIGHT = {SGD: sgd_truth, MOMENTUM: momentum_step_truth, GRADIENT: numerical_right}
+
+MISTAKES = Mistakes(right=RIGHT, entries=[
     Mistake("ex09-sgd-ascent", SGD, _ASCENT, variant(_sgd, "ascent")),
     Mistake("ex09-sgd-no-lr", SGD, "the learning rate was left out: the step is lr * grad, so w_new = w - lr * grad.",
             variant(_sgd, "no_lr")),

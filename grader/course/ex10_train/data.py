@@ -1,17 +1,22 @@
-"""Data for exercise 10: the built-in scikit-learn digits, and real MNIST read from its IDX files.
+"""Data for exercise 10: real MNIST shipped with the grader, MNIST read from IDX files, and the 8x8 digits.
 
-Both come as :class:`Dataset`: images as uint8 ``(N, 1, H, W)`` pixel values, labels as int64 ``(N,)``, and the
+All come as :class:`Dataset`: images as uint8 ``(N, 1, H, W)`` pixel values, labels as int64 ``(N,)``, and the
 ``scale`` that turns pixels into floats in [0, 1] (digits: 16, MNIST: 255). Integer pixels keep the messages to
 the student process small (60,000 MNIST images are 47 MB as uint8, 188 MB as float32); the driver in the student
 process divides by ``scale``.
 
-* :func:`digits` -- scikit-learn's 1,797 real 8x8 handwritten digits (``sklearn.datasets.load_digits``, shipped
-  with scikit-learn, nothing is downloaded), split once with a fixed seed, 20 % of each class held
-  out: 1,438 training and 359 held-out images.
+* :func:`shipped` (the default) -- the official MNIST test set, 10,000 real 28x28 digits, shipped in ``mnist/``
+  beside this file (1.6 MB, md5-checked; CC BY-SA 3.0, see mnist/README.md), split once with numpy's
+  ``default_rng(0)``, 20 % of each class held out: 8,000 training and 2,000 held-out images.
+* :func:`digits` (``--data digits``, a quick option) -- scikit-learn's 1,797 real 8x8 handwritten digits
+  (``sklearn.datasets.load_digits``, shipped with scikit-learn), split once with a fixed seed, 20 % of each class
+  held out: 1,438 training and 359 held-out images.
 * :func:`load_mnist` -- a folder with the four MNIST files in IDX format (``train-images-idx3-ubyte``,
   ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``; gzipped or not, with or
   without ``.gz``; ``train-images.idx3-ubyte`` spellings are found too).
 * :func:`read_idx` -- the IDX reader itself (any IDX file: dtype codes 0x08-0x0E, any number of dimensions).
+* :func:`perturb` -- what the student's model is asked to classify: the held-out images, each shifted by one pixel
+  and given mild noise, drawn from a seed the student process never sees (an exact-match lookup finds nothing).
 
 Every problem with the files raises :class:`DataError` (a ValueError) whose message is one line naming the file.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import os
 import struct
 import zlib
@@ -29,6 +35,13 @@ import numpy as np
 
 DIGITS_SEED = 20240917          # the one fixed split of the digits data
 DIGITS_TEST_FRACTION = 0.2      # of each class: 359 of the 1,797 images are held out
+SHIPPED_DIR = Path(__file__).resolve().parent / "mnist"   # the student process must never read this folder
+SHIPPED_MD5 = {"t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+               "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+SHIPPED_SEED = 0                # numpy default_rng(0): the one fixed split of the shipped MNIST images
+SHIPPED_TEST_FRACTION = 0.2     # of each class: 2,000 of the 10,000 images are held out
+PERTURB_SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
+PERTURB_NOISE = {"mnist": 16.0, "digits": 1.0}   # Gaussian noise, in pixel units (MNIST 0-255, digits 0-16)
 
 # IDX type codes -> big-endian numpy dtypes (the format stores every multi-byte number big-endian).
 IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
@@ -58,7 +71,7 @@ class IDXError(DataError):
 
 @dataclass(frozen=True)
 class Dataset:
-    name: str                 # "digits" or "mnist"
+    name: str                 # "mnist" (shipped or from a folder) or "digits"
     description: str          # one line for the report
     train_x: np.ndarray       # uint8 (N, 1, H, W)
     train_y: np.ndarray       # int64 (N,)
@@ -72,7 +85,43 @@ class Dataset:
         return tuple(int(s) for s in self.train_x.shape[1:])
 
 
-# -- scikit-learn digits ----------------------------------------------------------------------------------------
+# -- the shipped MNIST images, and scikit-learn's digits -------------------------------------------------------------
+def _split(labels: np.ndarray, seed: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) indices: ``fraction`` of every class held out, both in a seeded random order."""
+    rng = np.random.default_rng(seed)
+    test = []
+    for c in range(10):                                  # the same share of every class held out
+        members = np.flatnonzero(labels == c)
+        test.extend(rng.choice(members, size=round(len(members) * fraction), replace=False))
+    test_mask = np.zeros(len(labels), bool)
+    test_mask[test] = True
+    return rng.permutation(np.flatnonzero(~test_mask)), rng.permutation(np.flatnonzero(test_mask))
+
+
+@functools.lru_cache(maxsize=1)
+def shipped() -> Dataset:
+    """The MNIST test set shipped in ``mnist/`` (md5-checked), split once: 8,000 training / 2,000 held-out images."""
+    arrays = {}
+    for name, md5 in SHIPPED_MD5.items():
+        path = SHIPPED_DIR / name
+        try:
+            digest = hashlib.md5(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise DataError(f"{path}: the MNIST file shipped with the grader cannot be read ({exc.strerror}); "
+                            f"reinstall the grader") from None
+        if digest != md5:
+            raise DataError(f"{path}: md5 {digest}, expected {md5}: the file shipped with the grader was changed; "
+                            f"reinstall the grader")
+        arrays[name] = read_idx(path, expect_magic=IMAGES_MAGIC if "images" in name else LABELS_MAGIC)
+    images = arrays["t10k-images-idx3-ubyte.gz"][:, None]
+    labels = arrays["t10k-labels-idx1-ubyte.gz"].astype(np.int64)
+    train_idx, test_idx = _split(labels, SHIPPED_SEED, SHIPPED_TEST_FRACTION)
+    return _frozen(Dataset(
+        "mnist", f"real MNIST digits shipped with the grader, 28x28: {len(train_idx):,} training / "
+                 f"{len(test_idx):,} held-out images",
+        images[train_idx], labels[train_idx], images[test_idx], labels[test_idx], scale=255.0))
+
+
 @functools.lru_cache(maxsize=1)
 def digits() -> Dataset:
     """scikit-learn's 8x8 digits, split once (stratified, fixed seed) into 1,438 training / 359 held-out images."""
@@ -81,18 +130,27 @@ def digits() -> Dataset:
     raw = load_digits()
     images = raw.images.astype(np.uint8)[:, None]        # values 0..16
     labels = raw.target.astype(np.int64)
-    rng = np.random.default_rng(DIGITS_SEED)
-    test = []
-    for c in range(10):                                  # the same share of every class held out
-        members = np.flatnonzero(labels == c)
-        test.extend(rng.choice(members, size=round(len(members) * DIGITS_TEST_FRACTION), replace=False))
-    test_mask = np.zeros(len(labels), bool)
-    test_mask[test] = True
-    train_idx = rng.permutation(np.flatnonzero(~test_mask))
-    test_idx = rng.permutation(np.flatnonzero(test_mask))
+    train_idx, test_idx = _split(labels, DIGITS_SEED, DIGITS_TEST_FRACTION)
     return _frozen(Dataset(
         "digits", f"scikit-learn digits, 8x8: {len(train_idx):,} training / {len(test_idx):,} held-out images",
         images[train_idx], labels[train_idx], images[test_idx], labels[test_idx], scale=16.0))
+
+
+def perturb(images: np.ndarray, seed: int, *, noise: float, top: int) -> np.ndarray:
+    """The held-out images as the student's model sees them: each shifted by one pixel in one of the 8 directions
+    (the edge that comes in is 0) plus Gaussian noise of standard deviation ``noise`` pixel units, rounded and
+    clipped to 0..``top`` (MNIST 255, digits 16); (N, C, H, W) uint8 -> (N, C, H, W) uint8. A CNN shrugs this off; an
+    exact-match lookup of the original images finds none of them, and nearest-neighbour lookups lose ground."""
+    rng = np.random.default_rng(seed)
+    n, _, h, w = images.shape
+    shifts = np.array(PERTURB_SHIFTS)[rng.integers(len(PERTURB_SHIFTS), size=n)]
+    padded = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    rows = (np.arange(h)[None, :] + 1 - shifts[:, :1])          # (N, H): out[y] = in[y - dy]
+    cols = (np.arange(w)[None, :] + 1 - shifts[:, 1:])          # (N, W)
+    moved = padded[np.arange(n)[:, None, None, None], np.arange(images.shape[1])[None, :, None, None],
+                   rows[:, None, :, None], cols[:, None, None, :]]
+    noisy = moved.astype(np.float32) + rng.normal(0.0, noise, moved.shape).astype(np.float32)
+    return np.clip(np.rint(noisy), 0, top).astype(np.uint8)
 
 
 # -- IDX --------------------------------------------------------------------------------------------------------
@@ -239,5 +297,10 @@ def stratified_subset(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 
 def load(data: str | os.PathLike | None) -> Dataset:
-    """The digits when ``data`` is None, else MNIST from the folder ``data``."""
-    return digits() if data is None else load_mnist(data)
+    """The shipped MNIST images when ``data`` is None, scikit-learn's 8x8 digits for ``"digits"``, else MNIST from
+    the folder ``data``."""
+    if data is None:
+        return shipped()
+    if str(data) == "digits":
+        return digits()
+    return load_mnist(data)
