@@ -84,12 +84,17 @@ shape that reaches the layer. The MNIST CNN above is
                  ("dense", {"out_features": 10})]
     count_params(MNIST_CNN, (1, 28, 28)) == 1199882
 
-A spec is invalid, and count_params raises ValueError, when: a layer name is unknown; an option is unknown or a
-required one is missing; a size is not a positive int (padding: int >= 0); conv or pooling meets a flat shape
+A spec is invalid, and count_params raises ValueError, when: it is not (name,) or (name, options dict); a layer name
+is unknown; an option is unknown or a required one is missing; a size (out_channels, kernel_size, stride,
+out_features) is not a positive int (padding: int >= 0); conv or pooling meets a flat shape
 (after flatten); dense meets a (C, H, W) shape (put ("flatten",) first: nn.Linear would silently work on the last
 axis only, which is not a dense layer); a kernel or pooling window is larger than the padded feature map; a pool's
 padding is more than kernel_size // 2 (PyTorch's rule); groups does not divide both the input channels and
 out_channels; input_shape is not three positive ints.
+
+Sizes are whole numbers everywhere (conv_params and dense_params too): a float (even 3.0, let alone 3.7) or a bool
+(True is not a size) raises ValueError, and so does 0 -- never a ZeroDivisionError or a count. The helper ``_whole``
+below does that part for you.
 
 Run `grade exercise 3` to check your work, `grade hint 3` if you are stuck.
 """
@@ -119,7 +124,8 @@ def conv_params(in_channels, out_channels, kernel_size, bias=True, groups=1):
         int: out_channels * (in_channels // groups) * KH * KW, plus out_channels when bias.
 
     Raises:
-        ValueError: when groups does not divide in_channels and out_channels, or a size is not a positive int.
+        ValueError: when groups does not divide in_channels and out_channels, when a size (in_channels,
+            out_channels, groups, KH or KW) is not a positive int, or when kernel_size is neither an int nor a pair.
     """
     # TODO: weights of one filter, times the number of filters, plus the biases.
     raise NotImplementedError
@@ -137,7 +143,7 @@ def dense_params(in_features, out_features, bias=True):
         int: in_features * out_features, plus out_features when bias.
 
     Raises:
-        ValueError: when a size is not a positive int.
+        ValueError: when in_features or out_features is not a positive int (dense_params(10, 0) raises).
     """
     # TODO: one weight per (input, output) pair, one bias per output.
     raise NotImplementedError

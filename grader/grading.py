@@ -91,7 +91,7 @@ def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret,
     result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
 
     box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, spawner=spawner,
-                  confine=ex.confine, preload=ex.preload)
+                  confine=ex.confine, preload=ex.preload, libraries=ex.libraries)
     try:
         box.start()
         store = None if replays is False else replay_store(ex, secret, replays)   # while the file loads

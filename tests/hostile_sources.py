@@ -2,7 +2,8 @@
 
 Each entry: student name -> (source text or bytes, what must be true of its result). Sources are templates:
 ``{SENTINEL}`` (a folder outside DIR that nothing may touch), ``{TOKEN}`` (unique per test run),
-``{SOLUTION}`` (the reference solution's absolute path), ``{OTHER}`` (another student's submitted file).
+``{SOLUTION}`` (the reference solution's absolute path), ``{OTHER}`` (another student's submitted file),
+``{PORT}`` (a TCP port on the grader's loopback that counts every connection).
 """
 from __future__ import annotations
 
@@ -35,6 +36,51 @@ CASES: dict[str, tuple[object, tuple[str, str | None]]] = {
                             "    t = lambda a: torch.tensor(a)[None, None]\n"
                             "    return F.conv2d(t(image), t(kernel), stride=stride, padding=padding)[0, 0].numpy()\n",
                             ("error", "numpy alone")),
+    # class 1: a dead import must not load torch, a re-export must not smuggle it in, nor gc reach it
+    "dead_import_torch": (HEAD + '''import sys, gc
+if False:
+    import torch
+def conv2d(image, kernel, stride=1, padding=0):
+    torch = sys.modules.get("torch") or next((m for m in gc.get_objects() if type(m).__name__ == "module"
+                                              and getattr(m, "__name__", None) == "torch"), None)
+    if torch is None:
+        raise RuntimeError("torch is not reachable")
+    F = torch.nn.functional
+    t = lambda a: torch.tensor(a)[None, None]
+    return F.conv2d(t(image), t(kernel), stride=stride, padding=padding)[0, 0].numpy()
+''', ("failed", "torch is not reachable")),
+    "functorch_reexport": ("import functorch\nimport numpy as np\n" + REFERENCE_BODY, ("error", "numpy alone")),
+    # class 2: no network, not even the grader's loopback or an abstract unix socket
+    "phones_home": (HEAD + '''import socket
+def conv2d(image, kernel, stride=1, padding=0):
+    errors = []
+    for family, address in ((socket.AF_INET, ("127.0.0.1", {PORT})), (socket.AF_UNIX, "\\0cnn-grader-{TOKEN}"),
+                            (socket.AF_INET, ("1.1.1.1", 80))):
+        s = socket.socket(family)
+        s.settimeout(1)
+        try:
+            s.connect(address)
+            s.sendall(repr((image.tolist(), kernel.tolist())).encode())
+            return np.zeros((1, 1))
+        except OSError as exc:
+            errors.append(type(exc).__name__)
+    raise RuntimeError("no network: " + ", ".join(errors))
+''', ("failed", "no network")),
+    # class 8: the workspace is capped in bytes and in files
+    "fills_the_disk": (HEAD + '''
+def conv2d(image, kernel, stride=1, padding=0):
+    n = 0
+    try:
+        while n < 2000:
+            with open(f"fill{n}", "wb") as fh:
+                fh.write(b"x" * (8 << 20))
+            n += 1
+    except OSError:
+        pass
+    raise RuntimeError(f"disk full after {n * 8} MB")
+''', ("failed", "disk full after")),
+    # class 13: importing a library as root must not write the host's /.config or /.cache (not in the view at all)
+    "imports_matplotlib": ("import matplotlib\n" + HEAD + REFERENCE_BODY, ("error", "matplotlib")),
     # -- time -----------------------------------------------------------------------------------------------------
     "loop_at_import": (HEAD + "while True:\n    pass\n" + REFERENCE_BODY, ("error", "timed out")),
     "loop_in_call": (HEAD + "def conv2d(image, kernel, stride=1, padding=0):\n    while True:\n        pass\n",

@@ -213,9 +213,12 @@ def test_cli_batch_usage_errors(tmp_path):
 
 
 def test_unconfined_exercises_are_refused_when_the_sandbox_uid_cannot_read_python(monkeypatch):
+    """Without the cage (whose view exposes the Python installation read-only), an exercise that cannot be shut
+    in a chroot is refused where the sandbox uid cannot read Python; with the cage nothing is refused."""
     from grader.classroom import batch
-    from grader.sandbox import isolation
+    from grader.sandbox import isolation, mode
 
+    monkeypatch.setattr(mode, "cage_mode", lambda: mode.CageMode(False, why="simulated"))
     monkeypatch.setattr(isolation, "sandbox_uid", lambda slot=0: 61000 + slot)
     monkeypatch.setattr(isolation, "python_readable_by", lambda uid: False)
     selected = list(course.EXERCISES)
@@ -223,4 +226,7 @@ def test_unconfined_exercises_are_refused_when_the_sandbox_uid_cannot_read_pytho
     assert set(refused) == {ex.number for ex in selected if not ex.confine}
     assert all("GRADER_SANDBOX_UID=none" in why for why in refused.values())
     monkeypatch.setattr(isolation, "python_readable_by", lambda uid: True)
+    assert batch._refused_exercises(selected, jobs=2) == {}
+    monkeypatch.setattr(isolation, "python_readable_by", lambda uid: False)
+    monkeypatch.setattr(mode, "cage_mode", lambda: mode.CageMode(True, uid=640000))
     assert batch._refused_exercises(selected, jobs=2) == {}

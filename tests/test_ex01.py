@@ -71,7 +71,8 @@ MUTANTS = [
     mutant("output size rounds up", "h_out = (h - kh) // stride + 1", "h_out = -(-(h - kh) // stride) + 1",
            {STRIDE}, "ex01-output-size-ceil", {STRIDE}),
     mutant("output size rounds up (math.ceil)", SIZES,
-           "    import math\n    h_out = math.ceil((h - kh) / stride) + 1\n    w_out = math.ceil((w - kw) / stride) + 1\n",
+           "    import math\n    h_out = math.ceil((h - kh) / stride) + 1\n"
+           "    w_out = math.ceil((w - kw) / stride) + 1\n",
            {STRIDE}, "ex01-output-size-ceil", {STRIDE}),
     mutant("output size rounded to the nearest", SIZES,
            "    h_out = round((h - kh) / stride) + 1\n    w_out = round((w - kw) / stride) + 1\n", {STRIDE},

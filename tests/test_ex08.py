@@ -12,10 +12,12 @@ from conftest import (EXERCISES, TRIVIAL_BODIES, assert_full_marks, assert_misco
                       failed_checks, load_module, mistake_by_id, misconception_ids, mutant, mutant_params, mutate,
                       solution_source, trivial_source)
 from grader import course
+from grader.checking import replay
 from grader.checking.mistakes import RAISES
 from grader.checking.student import CallRecord
 from grader.course.ex08_pool_backward import checks as ex08
 from grader.course.ex08_pool_backward.mistakes import MISTAKES
+from grader.grading import prepare
 
 N = 8
 
@@ -179,6 +181,82 @@ def test_each_strategy_isolates_its_behaviour(side_by_side, overlapping, ties, l
     assert layout(overlapping) == (True, False) and not tied(overlapping)
     assert layout(ties) == (False, False)
     assert layout(left_over) == (False, True) and not tied(left_over)
+
+
+# -- the generated cases reach every branch of every rule ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def generated():
+    """Every check's generated cases, as the reference meets them (the same for every submission that passes), by
+    check name."""
+    store = replay.Store(N, "cases", None)
+    prepare(course.get(N), store, None)
+    cases: dict = {}
+    for label, drawn in store.cases.items():
+        cases.setdefault(label.split("|")[1], []).extend(drawn)
+    return cases
+
+
+def _pool_branches(case) -> set:
+    """What a pooling case exercises: how size and stride are passed, the layout of the windows, N vs C."""
+    size = case.get("size", 2)
+    step = case.get("stride") or size
+    (n, c, h, w), seen = case["x"].shape, set()
+    seen.add("size left out" if "size" not in case else f"size {size}")
+    seen.add("stride left out" if "stride" not in case else "stride=None" if case["stride"] is None else
+             "stride < size" if step < size else "stride = size" if step == size else "stride > size")
+    seen.add({(False, False): "even", (True, False): "rows left over", (False, True): "columns left over",
+              (True, True): "rows and columns left over"}[((h - size) % step > 0, (w - size) % step > 0)])
+    seen.add("N != C" if n != c else "N == C")
+    return seen
+
+
+SIDE_BY_SIDE = {"size left out", "size 1", "size 2", "size 3", "stride left out", "stride=None", "stride = size",
+                "stride > size", "even", "N != C"}
+OVERLAPPING = {"size left out", "size 2", "size 3", "stride < size", "even", "N != C"}
+LEFT_OVER_BRANCHES = {"size left out", "size 1", "size 2", "size 3", "stride left out", "stride=None",
+                      "stride = size", "stride > size", "rows left over", "columns left over",
+                      "rows and columns left over", "N != C"}
+# (check, the keyword arguments of its strategy and tour, the branches its cases must reach)
+EVERY_BRANCH = [
+    (MAX_RANDOM, dict(fn="max_pool_backward"), SIDE_BY_SIDE),
+    (MAX_OVERLAP, dict(fn="max_pool_backward", overlap=True), OVERLAPPING),
+    (MAX_TIES, dict(fn="max_pool_backward", x_values="ties"), SIDE_BY_SIDE),
+    (MAX_LEFT, dict(fn="max_pool_backward", layout="left_over"), LEFT_OVER_BRANCHES),
+    (AVG_RANDOM, dict(fn="avg_pool_backward", x_values="any"), SIDE_BY_SIDE),
+    (AVG_OVERLAP, dict(fn="avg_pool_backward", overlap=True, x_values="any"), OVERLAPPING),
+    (AVG_LEFT, dict(fn="avg_pool_backward", x_values="any", layout="left_over"), LEFT_OVER_BRANCHES),
+]
+
+
+@pytest.mark.parametrize("check,kwargs,branches", EVERY_BRANCH, ids=[name for name, _, _ in EVERY_BRANCH])
+def test_every_check_reaches_every_branch_and_only_its_own(generated, check, kwargs, branches):
+    """The fixed tour after the generated cases reaches every way of passing size and stride and every layout of
+    the check, whatever the random draws (which depend on the hidden-input secret) meet; no case of a check strays
+    into another check's layout (overlap, rows left over)."""
+    rows = ex08.tour(**kwargs)
+    assert all(fn == kwargs["fn"] for _, fn, _, _ in rows)
+    toured = set().union(*(_pool_branches(case) for _, _, case, _ in rows))
+    assert branches <= toured, sorted(branches - toured)
+    everything = toured | set().union(*(_pool_branches(case) for case in generated[check]))
+    assert everything - branches <= {"N == C"}, sorted(everything - branches)
+    if kwargs.get("x_values", "distinct") == "distinct":   # the stub: only the ties check has tied maxima
+        for _, _, case, _ in rows:
+            assert len(np.unique(case["x"])) == case["x"].size
+
+
+def test_the_hygiene_checks_draw_the_simplest_layout(generated):
+    """Windows side by side or with gaps, nothing left over: a function that passes its random-shapes check is
+    judged there, whatever else it gets wrong."""
+    for check in (MAX_UNCHANGED, AVG_UNCHANGED):
+        seen = set().union(*(_pool_branches(case) for case in generated[check]))
+        assert seen <= SIDE_BY_SIDE | {"N == C"}, sorted(seen)
+
+
+def test_relu_cases_reach_every_shape_and_sign(generated):
+    cases = generated[RELU] + [kwargs for _, _, kwargs, _ in ex08.relu_tour()]
+    assert {case["x"].ndim for case in cases} == {1, 2, 3, 4}
+    for _, _, kwargs, _ in ex08.relu_tour():
+        assert (kwargs["x"] < 0).any() and (kwargs["x"] == 0).any() and (kwargs["x"] > 0).any()
 
 
 # -- wrong versions -------------------------------------------------------------------------------------------------

@@ -276,6 +276,13 @@ def test_trivial_submissions_earn_nothing(graded, body):
     assert_earns_nothing(graded(N, trivial_source(N, body)))
 
 
+def test_returning_f_itself_is_said_in_words(graded):
+    result = graded(N, trivial_source(N, "return {first}"))
+    check = failed_checks(result)[AUTOGRAD]
+    assert check.message == "numerical_gradient() returned the function f itself; expected the gradient, an ndarray " \
+        "of x's shape (1,)", check.message
+
+
 # -- the named mistakes ---------------------------------------------------------------------------------------------
 def test_right_answers_have_the_stub_signatures():
     """MISTAKES.right binds a failing call's arguments: it must take exactly the student function's parameters."""

@@ -42,7 +42,9 @@ def _tree_digest(root: Path) -> dict:
 
 
 def _sandbox_processes() -> list[int]:
-    base = int(os.environ.get("GRADER_SANDBOX_UID_BASE", "61000"))
+    from grader.sandbox.view import LEASE_BASE
+
+    base = int(os.environ.get("GRADER_SANDBOX_UID_BASE", str(LEASE_BASE)))   # the uids this run leases from
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -51,12 +53,42 @@ def _sandbox_processes() -> list[int]:
             with open(f"/proc/{pid}/status") as fh:
                 for line in fh:
                     if line.startswith("Uid:"):
-                        if base <= int(line.split()[1]) < base + 64:
+                        if base <= int(line.split()[1]) < base + 4096:
                             found.append(int(pid))
                         break
         except OSError:
             pass
     return found
+
+
+class _Listener:
+    """A TCP port on loopback and an abstract unix socket that count every connection a student makes."""
+
+    def __init__(self, token: str):
+        import socket
+        import threading
+
+        self.connections = 0
+        self.sockets = [socket.socket(), socket.socket(socket.AF_UNIX)]
+        self.sockets[0].bind(("127.0.0.1", 0))
+        self.sockets[1].bind(f"\0cnn-grader-{token}")
+        self.port = self.sockets[0].getsockname()[1]
+        for s in self.sockets:
+            s.listen()
+            threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def _accept(self, s):
+        while True:
+            try:
+                conn, _ = s.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +109,9 @@ def hostile_batch():
         folder.mkdir(parents=True)
         (folder / "ex01_conv2d.py").write_text(reference)
     other = subs / HONEST[0] / "exercises" / "ex01_conv2d.py"
+    listener = _Listener(token)
     values = {"SENTINEL": str(sentinel), "TOKEN": token, "SOLUTION": str(SOLUTIONS / "ex01_conv2d.py"),
-              "OTHER": str(other)}
+              "OTHER": str(other), "PORT": listener.port}
     for name, (source, _) in CASES.items():
         folder = subs / name
         folder.mkdir()
@@ -99,9 +132,10 @@ def hostile_batch():
     before_subs, before_sentinel = _tree_digest(subs), _tree_digest(sentinel)
     report = run_batch(subs, out, jobs=2, exercises=(1,), overrides=OVERRIDES, progress=False)
     rows = {json.loads(line)["student"]: json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()}
+    listener.close()
     yield {"report": report, "rows": rows, "out": out, "token": token, "subs": subs, "sentinel": sentinel,
            "before_subs": before_subs, "before_sentinel": before_sentinel, "base": base,
-           "leftover": _sandbox_processes()}
+           "leftover": _sandbox_processes(), "connections": listener.connections}
     shutil.rmtree(base, ignore_errors=True)
     for path in (Path(f"/tmp/pwned-{token}"), Path(f"/work/pwned-{token}"), Path.home() / f"pwned-{token}"):
         if path.exists():
@@ -115,7 +149,7 @@ def test_the_batch_completes_with_one_row_per_student(hostile_batch):
     assert len((hostile_batch["out"] / "results.jsonl").read_text().splitlines()) == len(rows)
     csv_lines = (hostile_batch["out"] / "grades.csv").read_text().splitlines()
     assert len(csv_lines) == 1 + len(rows)
-    assert "chroot" in report.isolation and "uid" in report.isolation, report.isolation
+    assert "namespaces" in report.isolation and "uid" in report.isolation, report.isolation
 
 
 def test_honest_students_keep_full_marks(hostile_batch):
@@ -161,6 +195,24 @@ def test_nothing_outside_the_workspace_was_touched(hostile_batch):
 
 def test_no_student_process_survives_the_batch(hostile_batch):
     assert hostile_batch["leftover"] == []
+
+
+def test_no_student_reached_the_network(hostile_batch):
+    assert hostile_batch["connections"] == 0
+    messages = [c["message"] for c in hostile_batch["rows"]["phones_home"]["result"]["checks"]]
+    assert "no network: " in messages[0], messages
+
+
+def test_torch_is_unreachable_from_a_numpy_exercise(hostile_batch):
+    rows = hostile_batch["rows"]
+    assert rows["dead_import_torch"]["score"] == 0 and rows["functorch_reexport"]["score"] == 0
+    assert rows["torch_does_the_work"]["score"] == 0
+
+
+def test_the_disk_cannot_be_filled(hostile_batch):
+    messages = [c["message"] for c in hostile_batch["rows"]["fills_the_disk"]["result"]["checks"]]
+    mb = int(messages[0].split("disk full after ")[1].split(" MB")[0])
+    assert mb <= 64, messages[0]   # Limits.workspace_mb
 
 
 def test_printed_fake_results_change_nothing(hostile_batch):

@@ -1,6 +1,6 @@
 """The weaker sandbox (what a non-root TA gets): no privilege drop, no chroot, still private copies and workspaces.
 
-Simulated with GRADER_SANDBOX_UID=none and GRADER_SANDBOX_CHROOT=none, so it also runs for non-root developers.
+Simulated with GRADER_SANDBOX_UID=none, GRADER_SANDBOX_CHROOT=none and GRADER_SANDBOX_CAGE=none, so it also runs for non-root developers.
 Grades must not change; `import solutions` must still fail (the repository root is never on the student's path);
 the batch says plainly that the isolation is weaker.
 """
@@ -21,6 +21,7 @@ def conv2d(image, kernel, stride=1, padding=0):
 def test_weaker_sandbox_grades_the_same_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_SANDBOX_UID", "none")
     monkeypatch.setenv("GRADER_SANDBOX_CHROOT", "none")
+    monkeypatch.setenv("GRADER_SANDBOX_CAGE", "none")
     subs = tmp_path / "subs"
     for name, source in (("honest", solution_source(1)), ("sneaky", SNEAKY)):
         (subs / name).mkdir(parents=True)
@@ -32,3 +33,4 @@ def test_weaker_sandbox_grades_the_same_and_says_so(tmp_path, monkeypatch):
     assert rows["sneaky"]["score"] == 0
     assert "No module named 'solutions'" in rows["sneaky"]["result"]["checks"][0]["message"]
     assert "NO privilege drop" in report.isolation and "no chroot" in report.isolation
+    assert "NO namespaces" in report.isolation

@@ -147,11 +147,15 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
         for sub in subs:
             folder = work / "stage" / sub.slug / "exercises"
             folder.mkdir(parents=True, exist_ok=True)
+            # the student's own files, as `grade exercise` sees them: every exercise file found and every other
+            # .py file beside them (helper modules, packages), so that imports between them work the same way
+            sub.stage(folder, selected)
+            extra = sub.digest_extra()
             for ex in selected:
                 if ex.number in refused:
                     continue
                 data = sub.files.get(ex.number)
-                digest = content_hash(data)
+                digest = content_hash(data if data is None or not extra else data + b"\0modules\0" + extra)
                 if store.is_current(sub.student, ex.number, digest, version):
                     skipped += 1
                     continue
@@ -160,7 +164,6 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
                     store.append(_row(sub.student, sub.slug, ex.number, digest, version, sub.late, sub.notes, result,
                                       None))
                     continue
-                (folder / sub.file_name(ex)).write_bytes(data)
                 lim = ex.with_limits(**(overrides or {}))
                 deadline = lim.time_budget + lim.limits.load_seconds + 2 * lim.limits.call_seconds + 60
                 queue.append(Job(len(queue), sub.student, sub.slug, ex.number, str(folder), digest, sub.late,
@@ -206,10 +209,14 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
 
 
 def _refused_exercises(selected, jobs: int) -> dict[int, str]:
-    """Exercises that cannot run safely here: unconfined ones when the sandbox uid cannot read Python."""
+    """Exercises that cannot run safely here: without the cage, unconfined ones when the sandbox uid cannot read
+    Python (the cage's view exposes the installation read-only, so nothing is refused there)."""
     from grader.sandbox.isolation import python_readable_by, sandbox_uid, unreadable_python_message
+    from grader.sandbox.mode import cage_mode
 
     refused = {}
+    if cage_mode().ok:
+        return refused
     uids = [u for u in (sandbox_uid(slot) for slot in range(jobs)) if u is not None]
     for ex in selected:
         if not ex.confine and uids and not python_readable_by(uids[0]):

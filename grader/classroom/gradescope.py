@@ -155,7 +155,7 @@ def _grade(root: Path) -> dict:
     from grader.classroom.submissions import find_submission
     from grader.grading import grade_exercise
     from grader.results import missing_result, not_graded_result
-    from grader.sandbox.isolation import python_readable_by, sandbox_uid, unreadable_python_message
+    from grader.sandbox.isolation import python_readable_by, unreadable_python_message
     from grader.sandbox.zygote import Zygote
 
     t0 = time.perf_counter()
@@ -170,14 +170,17 @@ def _grade(root: Path) -> dict:
     try:
         folder = stage / "exercises"
         folder.mkdir()
-        for number, data in files.items():
-            (folder / sub.file_name(course.get(number))).write_bytes(data)
+        if sub is not None:
+            sub.stage(folder, exercises)   # the exercise files and the student's other .py files beside them
         truth.warm_up()
-        with Zygote(uid=sandbox_uid(0)) as zygote:
+        from grader.sandbox.mode import run_uid
+
+        with Zygote(uid=run_uid()) as zygote:
             for ex in exercises:
                 if ex.number not in files:
                     result = missing_result(ex, f"{ex.file} was not found in your submission")
-                elif not ex.confine and zygote.uid is not None and not python_readable_by(zygote.uid):
+                elif not ex.confine and not zygote.cage and zygote.uid is not None \
+                        and not python_readable_by(zygote.uid):
                     result = not_graded_result(ex, "the autograder is misconfigured: "
                                                + unreadable_python_message(zygote.uid))
                 else:

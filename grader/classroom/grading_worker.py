@@ -39,7 +39,9 @@ def main(slot: int) -> int:
                 ex.mistakes()
             except Exception:  # noqa: BLE001 - grade_exercise reports it per check
                 pass
-    zygote = Zygote(uid=isolation.sandbox_uid(slot)).start()
+    from grader.sandbox.mode import run_uid
+
+    zygote = Zygote(uid=run_uid()).start()   # a uid leased for this worker alone (root), never a fixed one
     protocol.write_message(out_fd, {"ready": True, "isolation": zygote.describe(), "pid": os.getpid()})
     try:
         while True:

@@ -37,6 +37,8 @@ MAX_NOTEBOOK_BYTES = 16 << 20   # notebooks carry their outputs (plots): up to 1
 MAX_NOTEBOOKS = 20              # notebooks taken per student
 MAX_DEPTH = 3                   # folders between the student's root and an exercise file
 MAX_ARCHIVE_MEMBERS = 20000
+MAX_MODULES = 64                # the student's own other .py files (helpers, packages, other exercises) kept
+MAX_MODULE_BYTES = 4 << 20      # ... in all
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv"}
 _CANVAS = re.compile(r"^(?P<name>[^_]+?)_(?:(?P<late>LATE)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<rest>.+)$")
 _RESUBMIT = re.compile(r"^(?P<stem>.+?)-(?P<n>\d+)(?P<ext>\.[A-Za-z0-9]+)$")
@@ -55,9 +57,58 @@ class Submission:
     slug: str = ""
     notebooks: dict[str, bytes] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    modules: dict[str, bytes] = field(default_factory=dict)   # "relative/path.py" -> bytes (see stage())
+    homes: dict[int, str] = field(default_factory=dict)       # exercise -> relative path of the file kept
     _rank: dict[int | str, tuple] = field(default_factory=dict, repr=False)
 
-    def offer(self, key: int | str, data: bytes, rank: tuple) -> None:
+    def offer_module(self, rel: str, data: bytes) -> None:
+        """Keep one of the student's other .py files (a helper module, a package's file, another exercise), so
+        that an exercise file importing it works in batch as it does under ``grade exercise``."""
+        if rel in self.modules:
+            return
+        if len(self.modules) >= MAX_MODULES or sum(map(len, self.modules.values())) + len(data) > MAX_MODULE_BYTES:
+            note = f"more than {MAX_MODULES} other .py files (or {MAX_MODULE_BYTES >> 20} MB of them): {rel} was not kept"
+            if not any(n.startswith(f"more than {MAX_MODULES} other") for n in self.notes):
+                self.notes.append(note)
+            return
+        self.modules[rel] = data
+
+    def module_files(self) -> dict[str, bytes]:
+        """The other .py files, relative to the folder that holds the exercise files (as the student's own
+        ``exercises/`` folder, which ``grade exercise`` puts first on the import path)."""
+        homes = [os.path.dirname(p) for p in self.homes.values()]
+        home = max(sorted(set(homes)), key=homes.count) if homes else ""
+        out: dict[str, bytes] = {}
+        for rel, data in sorted(self.modules.items()):
+            if home:
+                if not rel.startswith(home + "/"):
+                    continue
+                rel = rel[len(home) + 1:]
+            if rel and ".." not in rel.split("/"):
+                out.setdefault(rel, data)
+        return out
+
+    def digest_extra(self) -> bytes:
+        """The other .py files as bytes for the content hash (empty when there are none)."""
+        files = self.module_files()
+        return b"".join(name.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0"
+                        for name, data in sorted(files.items()))
+
+    def stage(self, folder, exercises) -> None:
+        """Write the student's files for grading into ``folder``: the other .py files at their places, then the
+        exercise files (which win over a module of the same name)."""
+        from pathlib import Path as _Path
+
+        folder = _Path(folder)
+        for name, data in self.module_files().items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for ex in exercises:
+            if ex.number in self.files:
+                (folder / self.file_name(ex)).write_bytes(self.files[ex.number])
+
+    def offer(self, key: int | str, data: bytes, rank: tuple, home: str | None = None) -> None:
         """Keep the better candidate for an exercise (``key`` its number) or a notebook (``key`` its name):
         ``rank`` = (depth, -re-upload number, where); smaller wins."""
         store = self.files if isinstance(key, int) else self.notebooks
@@ -73,6 +124,8 @@ class Submission:
             return
         store[key] = data
         self._rank[key] = rank
+        if isinstance(key, int) and home is not None:
+            self.homes[key] = home
 
     def file_name(self, ex) -> str:
         """The name to stage exercise ``ex``'s file under: its own, or the notebook's that holds it."""
@@ -197,6 +250,13 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
         for name in sorted(filenames):
             number, resub = _match_file(name, names, allow_resubmit)
             if number is None:
+                if name.endswith(".py") and name.isascii() and name[:-3].isidentifier():
+                    try:
+                        data = _read_capped(name, MAX_FILE_BYTES, dir_fd=dir_fd)
+                    except OSError:
+                        continue
+                    if data is not None:
+                        sub.offer_module(str((Path(dirpath) / name).relative_to(root)), data)
                 continue
             path = Path(dirpath) / name
             rel = display(str(path.relative_to(root)))
@@ -212,7 +272,18 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
             if data is None:
                 sub.notes.append(f"{rel} is larger than {_cap(number) >> 20} MB; it was not graded")
                 continue
-            sub.offer(number, data, (depth, -resub, rel))
+            sub.offer(number, data, (depth, -resub, rel), home=str(path.relative_to(root)))
+
+
+def _safe_module_member(info, parts) -> bool:
+    """A zip member that may be kept as one of the student's other .py files: a plain, small, unencrypted .py file
+    with a safe relative path of Python names, not deeper than an exercise file may be."""
+    raw = info.filename.replace("\\", "/")
+    return (parts[-1].endswith(".py") and parts[-1].isascii() and parts[-1][:-3].isidentifier()
+            and not raw.startswith("/") and ".." not in parts and not re.match(r"^[A-Za-z]:", raw)
+            and not any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1])
+            and not stat.S_ISLNK(info.external_attr >> 16) and not info.flag_bits & 0x1
+            and len(parts) - 1 <= MAX_DEPTH + 2 and info.file_size <= MAX_FILE_BYTES)
 
 
 def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit: bool = True) -> None:
@@ -239,6 +310,14 @@ def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit:
                 continue
             number, resub = _match_file(parts[-1], names, allow_resubmit)
             if number is None:
+                if _safe_module_member(info, parts):
+                    try:
+                        with zf.open(info) as fh:
+                            data = fh.read(MAX_FILE_BYTES + 1)
+                    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+                        continue
+                    if len(data) <= MAX_FILE_BYTES:
+                        sub.offer_module("/".join(parts), data)
                 continue
             shown = display(raw)
             if raw.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", raw):
@@ -270,7 +349,7 @@ def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit:
                 sub.notes.append(f"{label}: member {shown!r} is larger than {_cap(number) >> 20} MB; "
                                  "it was not graded")
                 continue
-            sub.offer(number, data, (depth, -resub, f"{label}/{shown}"))
+            sub.offer(number, data, (depth, -resub, f"{label}/{shown}"), home="/".join(parts))
 
 
 def _flat_owner(name: str, names: dict[str, int]) -> tuple[str, bool, str] | None:

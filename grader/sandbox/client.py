@@ -32,6 +32,7 @@ from grader.sandbox import protocol
 from grader.sandbox.environment import base_env, capture_file
 from grader.sandbox.isolation import kill_group
 from grader.sandbox.limits import DEFAULT_SANDBOX_NPROC, Limits
+from grader.sandbox.mode import WORKSPACE, cage_mode
 from grader.sandbox.zygote import ForkedProcess, Zygote, ZygoteError
 
 
@@ -140,6 +141,7 @@ class Sandbox:
     confine: bool = False
     preload: tuple[str, ...] = ()
     refuse_imports: tuple[str, ...] = ()   # top-level packages the student's file may not import (e.g. torch)
+    libraries: tuple[str, ...] = ("numpy",)   # the third-party packages the caged process's view holds
 
     def __post_init__(self):
         self.file = Path(self.file).resolve()
@@ -172,7 +174,9 @@ class Sandbox:
             return
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
-        env = base_env({"HOME": self._workspace, "TMPDIR": self._workspace})
+        mode = cage_mode()
+        inner = WORKSPACE if mode.ok else self._workspace
+        env = base_env({"HOME": inner, "TMPDIR": inner})
         env.update(self.extra_env)
         self.proc = subprocess.Popen(
             [sys.executable, "-B", "-m", "grader.sandbox", str(req_r), str(resp_w)],
@@ -185,12 +189,57 @@ class Sandbox:
             "file": str(self.file), "module": self.file.stem, "functions": list(self.functions),
             "workspace": self._workspace, "capture": self._capture,
             "sys_path": [str(self.file.parent), *self.sys_path], "hide_paths": [str(COURSE_ROOT)],
-            "limits": self._limits_dict(None), "refuse_imports": list(self.refuse_imports),
+            "limits": self._limits_dict(mode.uid), **self._refusals(mode.ok),
         }
+        if mode.ok:
+            config.update(self._cage_config(mode.uid, mode.userns))
+            config["env"] = env
         try:
             protocol.write_message(self._req_w, config, timeout=self.limits.load_seconds)
         except OSError:
             pass  # the process died at once (or hung); load() reports it
+
+    def _refusals(self, caged: bool = False) -> dict:
+        """The refused libraries by name and by where they live on disk. Caged, their files are not in the view at
+        all: the quick origins (each name's own folder) suffice; uncaged, every top-level package of their
+        distributions (read from their metadata, about 0.5 s once per process)."""
+        from grader.sandbox.view import quick_origins, refused_names, refused_origins
+
+        if not self.refuse_imports:
+            return {"refuse_imports": []}
+        if caged:
+            return {"refuse_imports": list(self.refuse_imports), "refuse_origins": quick_origins(self.refuse_imports)}
+        return {"refuse_imports": refused_names(self.refuse_imports),
+                "refuse_origins": refused_origins(self.refuse_imports)}
+
+    def _cage_config(self, uid: int | None, userns: bool) -> dict:
+        """What changes when the process is caged: its file is the submission's, read-only at /submission."""
+        from grader.sandbox import cage
+        from grader.sandbox.view import cage_spec
+
+        spec = cage_spec(self.libraries, self._submission_folder(uid), uid=uid, userns=userns,
+                         workspace_mb=self.limits.workspace_mb, workspace_files=self.limits.workspace_files)
+        spec["root"] = self._workspace
+        nproc = self.limits.nproc or DEFAULT_SANDBOX_NPROC
+        memory = self.limits.memory_mb + self.limits.workspace_mb if self.limits.memory_mb else None
+        spec["cgroups"] = {"memory_mb": memory, "pids": nproc}
+        return {"cage": spec, "file": f"{cage.SUBMISSION}/{self.file.name}",
+                "sys_path": [cage.SUBMISSION, *self.sys_path]}
+
+    def _submission_folder(self, uid: int | None) -> str:
+        """The folder to show read-only at /submission: the file's own, or, where the sandbox uid could not read it
+        (a private temporary folder), a readable copy of its Python files made for this process."""
+        folder = str(self.file.parent)
+        if uid is None or os.stat(folder).st_mode & 0o005 == 0o005:
+            return folder
+        copy = self._workspace + "-files"
+        shutil.copytree(folder, copy, symlinks=True, dirs_exist_ok=True,
+                        ignore=lambda d, names: [n for n in names if os.path.islink(os.path.join(d, n))])
+        for path, dirs, files in os.walk(copy):
+            os.chmod(path, 0o755)
+            for name in files:
+                os.chmod(os.path.join(path, name), 0o644)
+        return copy
 
     def _limits_dict(self, uid: int | None) -> dict:
         nproc = self.limits.nproc
@@ -203,10 +252,22 @@ class Sandbox:
         zygote = self.spawner
         zygote.start()
         uid = zygote.uid
-        chroot = bool(self.confine and zygote.can_chroot)
         ws = self._workspace
+        if zygote.cage:
+            env = base_env({"HOME": WORKSPACE, "TMPDIR": WORKSPACE})
+            env.update(self.extra_env)
+            config = {"module": self.file.stem, "functions": list(self.functions), "workspace": ws,
+                      "capture": self._capture, "hide_paths": [], "env": env, "limits": self._limits_dict(uid),
+                      "uid": uid, "preimport": list(self.preload), **self._refusals(True),
+                      **self._cage_config(uid, zygote.userns)}
+            self._spawn(zygote, config)
+            return
+        chroot = bool(self.confine and zygote.can_chroot)
         host_file = os.path.join(ws, self.file.name)
-        shutil.copyfile(self.file, host_file)   # the child never needs the submission's own folder
+        # the student's own folder (the staged copy: their exercise files and other .py files), never the original
+        shutil.copytree(self.file.parent, ws, dirs_exist_ok=True, symlinks=True,
+                        ignore=lambda d, names: [n for n in names if os.path.islink(os.path.join(d, n))])
+        shutil.copyfile(self.file, host_file)
         os.chmod(host_file, 0o644)
         if uid is not None:
             os.chown(ws, uid, uid)
@@ -219,8 +280,11 @@ class Sandbox:
             "functions": list(self.functions), "workspace": ws, "capture": self._capture,
             "sys_path": [inner, *self.sys_path], "hide_paths": [str(COURSE_ROOT)], "env": env,
             "limits": self._limits_dict(uid), "uid": uid, "chroot": chroot, "preimport": list(self.preload),
-            "refuse_imports": list(self.refuse_imports),
+            **self._refusals(),
         }
+        self._spawn(zygote, config)
+
+    def _spawn(self, zygote: Zygote, config: dict) -> None:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         try:
@@ -387,6 +451,10 @@ class Sandbox:
             kill_group(self.proc)
             if isinstance(self.proc, ForkedProcess):
                 self.proc.zygote.sweep(pid)
+            elif cage_mode().ok:
+                from grader.sandbox import cage
+
+                cage.remove_cgroups(cage.cgroup_folders(cage.cgroup_name(os.getpid(), pid)))
             self.proc = None
         for fd in (self._req_w, self._resp_r):
             if fd is not None:
@@ -404,6 +472,7 @@ class Sandbox:
             self._capture = None
         if self._workspace:
             shutil.rmtree(self._workspace, ignore_errors=True)
+            shutil.rmtree(self._workspace + "-files", ignore_errors=True)
             self._workspace = None
         if self._load_result is not None and self._load_result.ok:
             self._load_result = None  # a fresh process re-loads on the next call

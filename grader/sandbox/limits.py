@@ -16,6 +16,8 @@ class Limits:
     nproc: int | None = None         # RLIMIT_NPROC (not enforced for root; zygote children under a dropped uid
                                      # get DEFAULT_SANDBOX_NPROC when this is None)
     show_output_chars: int = 2000    # captured output shown to the student
+    workspace_mb: int = 64           # the caged process's private tmpfs workspace: bytes ...
+    workspace_files: int = 1024      # ... and files (inodes): no disk can be filled
 
 
 DEFAULT_SANDBOX_NPROC = 64

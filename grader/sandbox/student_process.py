@@ -110,24 +110,55 @@ def _load(path: str, module_name: str):
 
 
 class _RefusedImports(importlib.abc.MetaPathFinder):
-    """Refuse imports of whole libraries an exercise must not use (torch in a by-hand exercise), with a clear reason."""
+    """Refuse libraries an exercise must not use (torch in a by-hand exercise), with a clear reason, on every
+    import: by name (``names``: every top-level package of their distributions, so ``functorch`` too) and by what
+    a module is (``origins``: where those distributions live on disk, so an extension module, a re-export or a copy
+    on another ``sys.path`` entry that loads from there is refused whatever it is called)."""
 
-    def __init__(self, names):
+    def __init__(self, names, origins=()):
         self.names = frozenset(names)
+        self.origins = tuple(o.rstrip(os.sep) for o in origins if o)
+        self._busy = False
+
+    def _refuse(self, fullname):
+        raise ImportError(f"this exercise is to be written with numpy alone: 'import {fullname}' is not allowed "
+                          f"here (the grader compares your own implementation with torch)", name=fullname)
+
+    def _forbidden(self, location) -> bool:
+        if not isinstance(location, str) or not os.path.isabs(location):
+            return False
+        real = os.path.realpath(location)
+        return any(real == o or real.startswith(o + os.sep) for o in self.origins)
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.partition(".")[0] in self.names:
-            raise ImportError(f"this exercise is to be written with numpy alone: 'import {fullname}' is not allowed "
-                              f"here (the grader compares your own implementation with torch)", name=fullname)
-        return None
+            self._refuse(fullname)
+        if not self.origins or self._busy:
+            return None
+        self._busy = True
+        try:
+            spec = None
+            for finder in sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+        finally:
+            self._busy = False
+        if spec is None:
+            return None
+        if self._forbidden(spec.origin) or any(self._forbidden(p) for p in spec.submodule_search_locations or ()):
+            self._refuse(fullname)
+        return spec
 
 
-def _refuse_imports(names) -> None:
-    if not names:
+def _refuse_imports(names, origins=()) -> None:
+    if not names and not origins:
         return
-    finder = _RefusedImports(names)
+    finder = _RefusedImports(names, origins)
     for loaded in [m for m in sys.modules if m.partition(".")[0] in finder.names]:
-        del sys.modules[loaded]  # pre-imported for the file (zygote mode): the finder decides instead
+        del sys.modules[loaded]  # loaded before (it never should be): the finder decides instead
     sys.meta_path.insert(0, finder)
 
 
@@ -136,7 +167,7 @@ def serve(config: dict, req_fd: int, resp_fd: int, extra_reply: dict | None = No
     """Import the student's file, report it, then answer requests until told to exit or the pipe closes."""
     from grader.sandbox import protocol
 
-    _refuse_imports(config.get("refuse_imports", ()))
+    _refuse_imports(config.get("refuse_imports", ()), config.get("refuse_origins", ()))
     path = config["file"]
     t0 = time.perf_counter()
     try:
@@ -197,11 +228,36 @@ def main(argv: list[str]) -> int:
     from grader.sandbox import protocol  # numpy comes with it, before any student code
 
     config = protocol.read_message(req_fd)
-    _limit(config.get("limits", {}))
-    os.chdir(config["workspace"])
+    _limit(config.get("limits", {}), nproc=not config.get("cage"))
     _redirect_stdio(config["capture"])
+    if config.get("cage"):
+        isolation.die_with_parent()
+        _enter_cage(config, (req_fd, resp_fd))
+        _clean_sys_path(config)
+        return serve(config, req_fd, resp_fd, {"isolation": {"cage": "namespaces", "uid": str(os.getuid())}})
+    os.chdir(config["workspace"])
     _clean_sys_path(config)
     return serve(config, req_fd, resp_fd)
+
+
+def _enter_cage(config: dict, keep_fds) -> None:
+    """Namespaces, the read-only view and the workspace (see :mod:`grader.sandbox.cage`); returns in the caged
+    child, under its uid, with RLIMIT_NPROC set and every other descriptor closed."""
+    from grader.sandbox import cage
+
+    spec = config["cage"]
+    cage.enter(spec)                      # the caller stays behind as the keeper; this is pid 1 of the namespace
+    os.environ.clear()
+    os.environ.update(config.get("env", {}))
+    cage.finish_in_child(spec)
+    limits = config.get("limits", {})
+    if limits.get("nproc") is not None and not spec.get("userns"):
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["nproc"]), int(limits["nproc"])))
+        except (ValueError, OSError):
+            pass
+    _close_fds(keep_fds)
+    os.chdir(cage.WORKSPACE)
 
 
 def _clean_sys_path(config: dict) -> None:
@@ -233,16 +289,21 @@ def _preload(names) -> None:
 
 
 def _trusted_origin(spec) -> bool:
-    """A module from the Python installation (stdlib, site-packages) or the grader, never from the student."""
+    """A module of the standard library (never site-packages: a dead ``import torch`` in the file must not load
+    torch, nor ``import matplotlib`` write its caches as root), never from the student."""
     origin = getattr(spec, "origin", None)
-    if origin in (None, "built-in", "frozen"):
+    if origin in ("built-in", "frozen"):
         return True
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    import grader
+    if not isinstance(origin, str):
+        return False
+    import sysconfig
 
-    roots.update(getattr(grader, "__path__", []))  # the package folder itself (through a link or not)
+    paths = sysconfig.get_paths()
+    stdlib = {os.path.realpath(paths[k]) for k in ("stdlib", "platstdlib") if paths.get(k)}
+    site = {os.path.realpath(paths[k]) for k in ("purelib", "platlib") if paths.get(k)}
     real = os.path.realpath(origin)
-    return any(real.startswith(os.path.realpath(r) + os.sep) for r in roots if r)
+    inside = lambda roots: any(real.startswith(r + os.sep) for r in roots)  # noqa: E731
+    return inside(stdlib) and not inside(site) and "site-packages" not in real and "dist-packages" not in real
 
 
 def _static_imports(path: str) -> list[str]:
@@ -272,7 +333,7 @@ def _import_for_student(names) -> None:
             if parent and parent not in sys.modules:
                 continue  # its parent failed or was refused
             spec = importlib.util.find_spec(name)
-            if spec is None or not _trusted_origin(spec):
+            if spec is None or not (_trusted_origin(spec) or name.partition(".")[0] == "numpy"):
                 continue
             importlib.import_module(name)
         except BaseException:  # noqa: BLE001 - the student's own import reports it later
@@ -301,6 +362,12 @@ def _child(config: dict, req_fd: int, resp_fd: int) -> int:
     os.environ.update(config.get("env", {}))
     limits = config.get("limits", {})
     _limit(limits, nproc=False)
+    if config.get("cage"):
+        # nothing the student names is imported before this point: the view holds what the exercise may use
+        _preload(config.get("preimport", []))   # the grader's own modules (an exercise's driver)
+        _enter_cage(config, (req_fd, resp_fd))
+        _clean_sys_path(config)
+        return serve(config, req_fd, resp_fd, {"isolation": {"cage": "namespaces", "uid": str(os.getuid())}})
     workspace = config["workspace"]
     os.chdir(workspace)
     confined = {"chroot": False, "uid": None}
@@ -485,6 +552,10 @@ def zygote_main(sock_fd: int) -> int:
         elif op == "sweep":
             active.discard(int(message.get("pid", 0)))
             killed = _sweep(statuses, frozenset(active))
+            if message.get("pid"):
+                from grader.sandbox import cage
+
+                cage.remove_cgroups(cage.cgroup_folders(cage.cgroup_name(os.getpid(), int(message["pid"]))))
             if not active and not subreaper and isinstance(message.get("uid"), int):
                 isolation.kill_uid(message["uid"])  # without a subreaper, orphans are not ours to find: kill by uid
             reply({"killed": killed})

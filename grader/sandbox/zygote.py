@@ -53,6 +53,8 @@ class Zygote:
         self.want_chroot = chroot if chroot is not None else \
             os.environ.get("GRADER_SANDBOX_CHROOT", "").lower() not in ("none", "0", "no", "off")
         self.uid: int | None = None
+        self.cage = False       # children are caged (grader.sandbox.cage): namespaces, view, workspace
+        self.userns = False     # ... through an unprivileged user namespace
         self.can_chroot = False
         self.subreaper = False
         self.proc: subprocess.Popen | None = None
@@ -85,6 +87,11 @@ class Zygote:
         self.uid = self.requested_uid if caps.get("uid") else None
         self.can_chroot = bool(caps.get("chroot"))
         self.subreaper = bool(caps.get("subreaper"))
+        from grader.sandbox.mode import cage_mode
+
+        mode = cage_mode()
+        self.cage = mode.ok and (mode.userns or self.uid is not None or self.requested_uid is None)
+        self.userns = self.cage and mode.userns
         return self
 
     def close(self) -> None:
@@ -113,6 +120,12 @@ class Zygote:
 
     def describe(self) -> str:
         """One line on the isolation this zygote gives (for the batch summary and the README's caveats)."""
+        if self.cage:
+            from grader.sandbox.mode import CageMode
+
+            mode = CageMode(True, uid=self.uid, userns=self.userns)
+            return (f"a forked process per exercise file in {mode.describe()}; cgroup limits where the machine "
+                    "offers them; resource limits")
         parts = ["a forked process per exercise file, private workspace, resource limits"]
         if self.uid is not None:
             parts.append(f"unprivileged uid {self.uid}")
@@ -120,6 +133,9 @@ class Zygote:
             why = "not root" if os.geteuid() != 0 else "disabled or not possible"
             parts.append(f"NO privilege drop ({why}): student code runs as this user")
         parts.append("chroot into the workspace" if self.can_chroot else "no chroot")
+        from grader.sandbox.mode import cage_mode
+
+        parts.append(cage_mode().describe() if not cage_mode().ok else "no namespaces")
         if not self.subreaper:
             parts.append("leftover processes may escape the sweep")
         return "; ".join(parts)

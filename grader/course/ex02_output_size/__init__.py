@@ -10,7 +10,8 @@ DILATION = ("A dilated kernel has gaps of dilation - 1 pixels between its f taps
             "pixels: use that in place of f.")
 WHOLE = ("Validate every argument first (the provided _whole does it): ints only -- a float such as 3.0 or a bool "
          "such as True raises ValueError -- n, f, stride, dilation >= 1, padding and output_padding >= 0.")
-CONV_INVALID = WHOLE + " Then raise ValueError when the dilated kernel does not fit: dilation*(f - 1) + 1 > n + 2*padding."
+CONV_INVALID = WHOLE + (" Then raise ValueError when the dilated kernel does not fit: dilation*(f - 1) + 1 > "
+                        "n + 2*padding.")
 SAME = ("'same' padding at stride 1 is half of dilation*(f - 1), the pixels the kernel covers minus one; it does not "
         "exist (raise ValueError) when that is odd.")
 SAME_INVALID = WHOLE + " same_padding(f, dilation) checks f and dilation (dilation=0 is not a dilation)."

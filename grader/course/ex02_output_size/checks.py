@@ -155,6 +155,7 @@ INVALID = {
     "conv_output_size": (
         (dict(n=2, f=3), "the 3-pixel kernel does not fit a 2-pixel input", True),
         (dict(n=5, f=3, dilation=3), "a 3-tap kernel with dilation 3 covers 7 pixels, more than 5", True),
+        (dict(n=1, f=4, padding=1), "the 4-pixel kernel does not fit the 3 pixels that padding 1 makes of 1", True),
         (dict(n=0, f=1), "n must be >= 1", True),
         (dict(n=5, f=0), "f must be >= 1", True),
         (dict(n=5, f=3, stride=0), "stride must be >= 1", True),
@@ -169,6 +170,7 @@ INVALID = {
     "same_padding": (
         (dict(f=0), "f must be >= 1", False),
         (dict(f=3, dilation=0), "dilation must be >= 1", False),
+        (dict(f=0, dilation=2), "f must be >= 1", False),
         (dict(f=-1), "f must be >= 1", False),
         (dict(f=3.0), "f must be an int, even 3.0 is a float", False),
         (dict(f=5, dilation=1.5), "dilation must be an int (not a float)", False),
@@ -212,6 +214,7 @@ INVALID = {
         (dict(n=5, f=3, stride=1, output_padding=2, dilation=2),
          "output_padding 2 is not smaller than stride 1 or dilation 2", True),
         (dict(n=1, f=1, padding=1), "the output size would be -1", True),
+        (dict(n=1, f=2, padding=1), "the output size would be 0", True),
         (dict(n=5, f=3, output_padding=-1), "output_padding must be >= 0", True),
         (dict(n=0, f=3), "n must be >= 1", True),
         (dict(n=5, f=0), "f must be >= 1", True),

@@ -3,10 +3,10 @@
 Right answers are the checks' TRUTH (torch's output shapes). For conv_output_size the room the windows slide in is
 room = n + 2*padding - dilation*(f - 1) - 1 and the right size is room // stride + 1. A mistake is named only where
 the input tells it apart from the right answer and the other mistakes (the rule is in
-:mod:`grader.checking.mistakes`); each entry has a mutant in tests/test_ex02.py that must show exactly it. An answer that code computing nothing
-also gives (0, or the first argument returned as it came) is evidence of no mistake: there no entry applies, except
-"Keras 'same' ignores the stride", whose answer is n by definition (keras_sizes asks about 'valid' first, where no
-entry gives n).
+:mod:`grader.checking.mistakes`); each entry has a mutant in tests/test_ex02.py that must show exactly it. An answer
+that code computing nothing also gives (0, or the first argument returned as it came) is evidence of no mistake:
+there no entry applies, except "Keras 'same' ignores the stride", whose answer is n by definition (keras_sizes asks
+about 'valid' first, where no entry gives n).
 """
 from __future__ import annotations
 

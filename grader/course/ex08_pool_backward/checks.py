@@ -146,27 +146,31 @@ def _sides(draw, size: int, step: int, layout: str) -> tuple[int, int]:
     return h, w
 
 
+LEFT_OUT = "left out"   # a size or stride choice: leave the argument to its default
+
+
 @st.composite
 def pool_cases(draw, overlap: bool = False, x_values: str = "distinct", layout: str = "even"):
     """dout (N, C, H_out, W_out), x (N, C, H, W), size, stride: each case isolates one behaviour.
 
-    overlap: stride < size (else stride is None, size, or size + 1: side by side, or with gaps between windows).
-    x_values: "distinct" (a shuffled range: no ties), "ties" (0, 1, 2: many ties) or "any" (small integers).
-    layout: "even" (the stride divides H - size and W - size) or "left_over" (not: a stride of at least 2 leaves
-    rows or columns at the bottom or right in no window).
-    x comes from a numpy generator seeded by hypothesis (cheap to draw); dout is drawn element by element, so a
-    failure shrinks to a dout with few non-zero entries. stride=None is sometimes passed, sometimes left out.
+    overlap: stride < size (else stride is left out, None, size, or size + 1: windows side by side, or with gaps
+    between them). x_values: "distinct" (a shuffled range: no ties), "ties" (0, 1, 2: many ties) or "any" (small
+    integers). layout: "even" (the stride divides H - size and W - size) or "left_over" (not: a stride of at least
+    2 leaves rows or columns at the bottom or right in no window).
+    size 2 and stride None are sometimes passed, sometimes left to their defaults (each is a choice of its own, so
+    that every way of calling is drawn). x comes from a numpy generator seeded by hypothesis (cheap to draw); dout is
+    drawn element by element, so a failure shrinks to a dout with few non-zero entries.
     """
+    size_arg = draw(st.sampled_from([LEFT_OUT, 2, 3] if overlap else [LEFT_OUT, 1, 2, 3]))
+    size = 2 if size_arg == LEFT_OUT else size_arg
     if overlap:
-        size = draw(st.integers(2, 3))
-        stride = draw(st.integers(1, size - 1))
+        strides = list(range(1, size))
     elif layout == "left_over":
-        size = draw(st.integers(1, 3))
-        stride = draw(st.sampled_from([None, size, size + 1] if size > 1 else [size + 1]))
+        strides = [LEFT_OUT, None, size, size + 1] if size > 1 else [size + 1]
     else:
-        size = draw(st.integers(1, 3))
-        stride = draw(st.sampled_from([None, size, size + 1]))
-    step = size if stride is None else stride
+        strides = [LEFT_OUT, None, size, size + 1]
+    stride_arg = draw(st.sampled_from(strides))
+    step = size if stride_arg in (LEFT_OUT, None) else stride_arg
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     h, w = _sides(draw, size, step, layout)
     h_out, w_out = (h - size) // step + 1, (w - size) // step + 1
@@ -177,11 +181,62 @@ def pool_cases(draw, overlap: bool = False, x_values: str = "distinct", layout: 
     else:
         x = rng.integers(0, 3, (n, c, h, w)) if x_values == "ties" else rng.integers(-4, 5, (n, c, h, w))
     case = {"dout": draw(small_ints((n, c, h_out, w_out))), "x": x.astype(np.float64)}
-    if size != 2 or draw(st.booleans()):
+    if size_arg != LEFT_OUT:
         case["size"] = size
-    if stride is not None or draw(st.booleans()):
-        case["stride"] = stride
+    if stride_arg != LEFT_OUT:
+        case["stride"] = stride_arg
     return case
+
+
+# Every way of passing size and stride each strategy draws, in fixed cases run after the generated ones: the random
+# draws (whatever the hidden-input secret) need not meet them all. (size, stride) as passed, LEFT_OUT for a default;
+# "size" and "size+1" stand for those strides. N = 2, C = 1 (and the other way round), so that the two axes differ.
+TOURS = {
+    "even": ((LEFT_OUT, LEFT_OUT), (1, "size+1"), (2, None), (3, "size"), (3, "size+1"), (LEFT_OUT, "size+1")),
+    "overlap": ((LEFT_OUT, 1), (2, 1), (3, 1), (3, 2)),
+    "left_over": ((LEFT_OUT, LEFT_OUT), (1, "size+1"), (3, None), (2, "size"), (2, "size+1")),
+}
+# (rows left over, columns left over) of the left-over tour's cases, in order
+LEFT_OVER_TOUR = ((True, False), (True, True), (False, True), (True, True), (True, False))
+
+
+def relu_tour() -> tuple:
+    """(label, fn, kwargs, torch's answer) rows: dout and x of 1 to 4 axes, x with negatives, zeros and positives."""
+    rng = np.random.default_rng(8)
+    rows = []
+    for shape in ((5,), (2, 3), (2, 1, 3), (1, 2, 2, 2)):
+        x = np.resize([-2.0, 0.0, 1.0, -1.0, 2.0, 0.0], shape)
+        kwargs = {"dout": rng.integers(-4, 5, shape).astype(np.float64), "x": x}
+        rows.append((f"dout and x of shape {shape}", "relu_backward", kwargs,
+                     REFERENCE.truth["relu_backward"](**kwargs)))
+    return tuple(rows)
+
+
+def tour(fn: str, overlap: bool = False, x_values: str = "distinct", layout: str = "even") -> tuple:
+    """(label, fn, kwargs, torch's answer) rows: one per entry of TOURS for this strategy, two windows per axis."""
+    kind = "overlap" if overlap else layout
+    rng = np.random.default_rng([8, len(fn), len(kind), len(x_values)])
+    rows = []
+    for k, (size_arg, stride_arg) in enumerate(TOURS[kind]):
+        size = 2 if size_arg == LEFT_OUT else size_arg
+        stride = {"size": size, "size+1": size + 1}.get(stride_arg, stride_arg)
+        step = size if stride in (LEFT_OUT, None) else stride
+        extra = LEFT_OVER_TOUR[k] if kind == "left_over" else (False, False)
+        h, w = (size + step + (step - 1 if more else 0) for more in extra)
+        n, c = (2, 1) if k % 2 == 0 else (1, 2)
+        if x_values == "distinct":
+            x = rng.permutation(n * c * h * w).reshape(n, c, h, w) - n * c * h * w // 2
+        else:
+            x = rng.integers(0, 3, (n, c, h, w)) if x_values == "ties" else rng.integers(-4, 5, (n, c, h, w))
+        kwargs = {"dout": rng.integers(-4, 5, (n, c, 2, 2)).astype(np.float64), "x": x.astype(np.float64)}
+        if size_arg != LEFT_OUT:
+            kwargs["size"] = size
+        if stride_arg != LEFT_OUT:
+            kwargs["stride"] = stride
+        label = (f"x of shape {(n, c, h, w)}, size {size if size_arg != LEFT_OUT else 'left out (2)'}, stride "
+                 f"{'left out' if stride_arg == LEFT_OUT else stride}")
+        rows.append((label, fn, kwargs, REFERENCE.truth[fn](**kwargs)))
+    return tuple(rows)
 
 
 # -- checks ---------------------------------------------------------------------------------------------------
@@ -192,6 +247,7 @@ def _slide_rows(fn: str) -> tuple:
 def relu_matches_torch(student):
     REFERENCE.pinned(student, _slide_rows("relu_backward") + (RELU_AT_ZERO,), prefix="example")
     REFERENCE.for_all(student, "relu_backward", relu_cases(), examples=25)
+    REFERENCE.pinned(student, relu_tour(), prefix="case")
 
 
 def relu_inputs_unchanged(student):
@@ -204,11 +260,13 @@ def max_pool_slide_examples(student):
 
 def max_pool_random_shapes(student):
     REFERENCE.for_all(student, "max_pool_backward", pool_cases(), examples=30)
+    REFERENCE.pinned(student, tour("max_pool_backward"), prefix="case")
 
 
 def max_pool_overlap(student):
     REFERENCE.pinned(student, (MAX_OVERLAP,), prefix="example")
     REFERENCE.for_all(student, "max_pool_backward", pool_cases(overlap=True), examples=25)
+    REFERENCE.pinned(student, tour("max_pool_backward", overlap=True), prefix="case")
 
 
 def max_pool_ties(student):
@@ -216,11 +274,13 @@ def max_pool_ties(student):
     adding changes nothing: each window sends its gradient to a position of its own)."""
     REFERENCE.pinned(student, MAX_TIES, prefix="example")
     REFERENCE.for_all(student, "max_pool_backward", pool_cases(x_values="ties"), examples=20)
+    REFERENCE.pinned(student, tour("max_pool_backward", x_values="ties"), prefix="case")
 
 
 def max_pool_left_over(student):
     REFERENCE.pinned(student, left_over_examples("max_pool_backward"), prefix="example")
     REFERENCE.for_all(student, "max_pool_backward", pool_cases(layout="left_over"), examples=20)
+    REFERENCE.pinned(student, tour("max_pool_backward", layout="left_over"), prefix="case")
 
 
 def max_pool_inputs_unchanged(student):
@@ -233,16 +293,19 @@ def avg_pool_slide_examples(student):
 
 def avg_pool_random_shapes(student):
     REFERENCE.for_all(student, "avg_pool_backward", pool_cases(x_values="any"), examples=25)
+    REFERENCE.pinned(student, tour("avg_pool_backward", x_values="any"), prefix="case")
 
 
 def avg_pool_overlap(student):
     REFERENCE.pinned(student, (AVG_OVERLAP,), prefix="example")
     REFERENCE.for_all(student, "avg_pool_backward", pool_cases(overlap=True, x_values="any"), examples=20)
+    REFERENCE.pinned(student, tour("avg_pool_backward", overlap=True, x_values="any"), prefix="case")
 
 
 def avg_pool_left_over(student):
     REFERENCE.pinned(student, left_over_examples("avg_pool_backward"), prefix="example")
     REFERENCE.for_all(student, "avg_pool_backward", pool_cases(x_values="any", layout="left_over"), examples=20)
+    REFERENCE.pinned(student, tour("avg_pool_backward", x_values="any", layout="left_over"), prefix="case")
 
 
 def avg_pool_inputs_unchanged(student):

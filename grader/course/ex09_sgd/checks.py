@@ -104,6 +104,9 @@ def numerical(student, name: str, params: dict, x: np.ndarray, h=None) -> tuple[
     if not isinstance(reply, dict) or "grad" not in reply:  # only a tampered-with process gets here
         raise CheckFailed(f"numerical_gradient() could not be checked: the driver returned {describe(reply)}")
     student.answered(reply["grad"])
+    if reply.get("returned"):
+        raise CheckFailed(f"numerical_gradient() returned {reply['returned']}; expected the gradient, an ndarray of "
+                          f"x's shape {tuple(x.shape)}")
     return reply["grad"], reply.get("x")
 
 

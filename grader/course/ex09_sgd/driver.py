@@ -3,10 +3,10 @@
 A Python function cannot cross the process boundary (only plain data can, see grader.sandbox.protocol), so the
 grader sends the NAME of one of a fixed set of scalar functions plus its parameters; :func:`run_numerical_gradient`
 builds that function here, calls ``student.numerical_gradient(f, x[, h])`` and returns plain data: the gradient, x
-as it was after the call, and how often f was called. The grader compares the gradient with torch autograd of the
-same function (checks.py in this folder), which is the ground truth. The same :class:`ScalarFunction` is used in the
-grader for messages (its repr shows the formula) and by the named mistakes (mistakes.py), to recompute known-wrong
-answers.
+as it was after the call, and how often f was called (and, when the student returned f itself, which cannot cross
+the boundary, a word saying so). The grader compares the gradient with torch autograd of the same function
+(checks.py in this folder), which is the ground truth. The same :class:`ScalarFunction` is used in the grader for
+messages (its repr shows the formula) and by the named mistakes (mistakes.py), to recompute known-wrong answers.
 
 The exercise's entry has ``driver=True``, so this module is imported in the student process before it is confined;
 checks.py invokes it as ``student.run_driver("run_numerical_gradient", name, params, x, h, fn="numerical_gradient",
@@ -75,4 +75,6 @@ def run_numerical_gradient(student, name: str, params: dict, x: np.ndarray, h=No
     f = ScalarFunction(name, params, shape=np.shape(x))
     x = np.array(x, dtype=np.float64)  # the very array the student's code gets (and might change)
     grad = student.numerical_gradient(f, x) if h is None else student.numerical_gradient(f, x, h=h)
+    if grad is f:   # a function cannot cross the process boundary: say what it was
+        return {"grad": None, "x": x, "calls": f.calls, "returned": "the function f itself"}
     return {"grad": grad, "x": x, "calls": f.calls}
