@@ -11,10 +11,12 @@ from conftest import (EXERCISES, TRIVIAL_BODIES, assert_earns_nothing, assert_fu
                       check_mutant, failed_checks, load_module, misconception_ids, mutant, mutant_params, mutate,
                       solution_source, stub_source, trivial_source)
 from grader import course
+from grader.checking import replay
 from grader.checking.student import CallRecord
 from grader.course.ex09_sgd import checks as ex09
 from grader.course.ex09_sgd.driver import FUNCTIONS, ScalarFunction
 from grader.course.ex09_sgd.mistakes import MISTAKES
+from grader.grading import prepare
 
 N = 9
 
@@ -123,6 +125,37 @@ def test_scalar_function_refuses_another_shape():
     f = ScalarFunction("sum of sin", {}, shape=(2, 2))
     with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
         f(np.zeros(4))
+
+
+# -- the generated cases reach every branch -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def generated():
+    """Every check's generated cases, as the reference meets them, by check name."""
+    store = replay.Store(N, "cases", None)
+    prepare(course.get(N), store, None)
+    cases: dict = {}
+    for label, drawn in store.cases.items():
+        cases.setdefault(label.split("|")[1], []).extend(drawn)
+    return cases
+
+
+def test_the_momentum_cases_reach_every_branch(generated):
+    """The tour alone reaches every branch (whatever the secret draws); the generated cases too, on these seeds."""
+    for cases in (ex09.momentum_tour(), generated[MOMENTUM]):
+        assert {case["momentum"] for case in cases} == {None, 0.5, 0.9, 0.99}
+        assert {case["velocity"] is None for case in cases} == {True, False}
+        assert {case["w"].ndim for case in cases} == {1, 2, 3}
+    assert all(case["momentum"] != 1 and case["lr"] != 1 for case in generated[MOMENTUM])
+
+
+def test_the_gradient_cases_reach_every_branch(generated):
+    for cases in (ex09.gradient_tour(), generated[AUTOGRAD]):
+        assert {name for name, _, _, _ in cases} == {"sum of sin", "log-sum-exp", "softmax cross-entropy"}
+        assert {h is None for _, _, _, h in cases} == {True, False}
+        assert {x.ndim for name, _, x, _ in cases if name != "softmax cross-entropy"} >= {1, 3}
+    assert {name for name, _, _, _ in generated[QUADRATIC]} == {"quadratic form", "sum of squares"}
+    assert {name for name, _, _, _ in generated[RESTORES]} >= {"sum of sin", "sum of squares", "log-sum-exp"}
+    assert {x.ndim for x, _ in generated[USES_H]} == {1, 2, 3}
 
 
 # -- wrong versions -----------------------------------------------------------------------------------------------
