@@ -357,6 +357,14 @@ ALTERNATIVES = [
         xm[i] -= h
         grad[i] = (f(xp) - f(xm)) / (2 * h)
 """),
+    ("steps along x.flat of a float copy, restored as a whole", _CENTRAL_BODY, """        xp = np.array(x, dtype=np.float64)
+        xp.flat[np.ravel_multi_index(i, x.shape)] += h
+        f_plus = f(xp)
+        xp.flat[np.ravel_multi_index(i, x.shape)] -= 2 * h
+        f_minus = f(xp)
+        grad[i] = (f_plus - f_minus) / (2 * h)
+"""),
+    ("sgd with np.subtract into a new array", _SGD, "    return np.subtract(w, lr * grad)\n"),
     ("momentum in one expression, returns a list", _MOMENTUM_BODY + "    return w_new, velocity_new\n",
      "    return [w - lr * (momentum * velocity + grad), momentum * velocity + grad]\n"),
 ]
