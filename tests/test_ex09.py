@@ -94,6 +94,14 @@ def test_the_default_step_shows_in_the_default_h_example():
     assert np.abs(MISTAKES.right["numerical_gradient"](f, kwargs["x"]) - answer).max() < 1e-16
 
 
+def test_momentum_zero_is_plain_sgd_and_its_velocity_the_gradient():
+    """torch keeps no momentum buffer at momentum 0; the stub's formula gives velocity_new = grad."""
+    w, g, v = np.array([1.0, -2.0]), np.array([0.5, 3.0]), np.array([4.0, 4.0])
+    (w_new, v_new), = ex09.momentum_truth(w, [g], 0.1, 0.0, v)
+    np.testing.assert_array_equal(w_new, _torch_optim_sgd(w, [g], 0.1, 0.0)[0][0])
+    np.testing.assert_array_equal(v_new, g)
+
+
 def test_one_momentum_step_is_the_first_of_a_sequence():
     rng = np.random.default_rng(3)
     w, g, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
@@ -141,8 +149,9 @@ def generated():
 
 def test_the_momentum_cases_reach_every_branch(generated):
     """The tour alone reaches every branch (whatever the secret draws); the generated cases too, on these seeds."""
-    for cases in (ex09.momentum_tour(), generated[MOMENTUM]):
-        assert {case["momentum"] for case in cases} == {None, 0.5, 0.9, 0.99}
+    toured = (ex09.momentum_tour(), {None, 0.0, 0.5, 0.9, 0.99})   # 0: the edge of "momentum in [0, 1)"
+    for cases, momenta in (toured, (generated[MOMENTUM], set(ex09.MOMENTA))):
+        assert {case["momentum"] for case in cases} == momenta
         assert {case["velocity"] is None for case in cases} == {True, False}
         assert {case["w"].ndim for case in cases} == {1, 2, 3}
     assert all(case["momentum"] != 1 and case["lr"] != 1 for case in generated[MOMENTUM])
@@ -357,7 +366,7 @@ ALTERNATIVES = [
         xm[i] -= h
         grad[i] = (f(xp) - f(xm)) / (2 * h)
 """),
-    ("steps along x.flat of a float copy, restored as a whole", _CENTRAL_BODY, """        xp = np.array(x, dtype=np.float64)
+    ("nudges a float copy of x through .flat", _CENTRAL_BODY, """        xp = np.array(x, dtype=np.float64)
         xp.flat[np.ravel_multi_index(i, x.shape)] += h
         f_plus = f(xp)
         xp.flat[np.ravel_multi_index(i, x.shape)] -= 2 * h

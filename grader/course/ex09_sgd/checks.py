@@ -44,14 +44,16 @@ def momentum_truth(w, grads, lr, momentum=0.9, velocity=None) -> list[tuple[np.n
     """(w, velocity) after each step of torch.optim.SGD(lr, momentum) fed ``grads`` one after the other.
 
     ``velocity`` None starts from zero the way torch does (its buffer becomes the first grad); otherwise the
-    momentum buffer starts as ``velocity``, as when training resumes.
+    momentum buffer starts as ``velocity``, as when training resumes. With momentum 0 torch keeps no buffer (the
+    step is plain SGD); the velocity is then what the formula gives, 0 * velocity + grad = grad.
     """
     p = truth.tensor(w).clone()
     buffers = [None if velocity is None else truth.tensor(velocity).clone()]
     out = []
     for g in grads:
         _torch_sgd([p], [truth.tensor(g)], buffers, lr, momentum)
-        out.append((p.numpy().copy(), buffers[0].numpy().copy()))
+        v = buffers[0].numpy().copy() if momentum else np.array(g, dtype=np.float64)
+        out.append((p.numpy().copy(), v))
     return out
 
 
@@ -242,13 +244,14 @@ def quadratic_cases(draw):
 
 
 # Every branch the strategies draw, in fixed cases run after the generated ones (the random draws, which depend on
-# the hidden-input secret, need not meet them all): the default momentum and each other, a velocity that starts at
-# zero and one that does not, 1 to 3 axes; each smooth function with the default h and with a given one.
+# the hidden-input secret, need not meet them all): the default momentum and each other (0, the edge of [0, 1),
+# included), a velocity that starts at zero and one that does not, 1 to 3 axes; each smooth function with the
+# default h and with a given one.
 def momentum_tour() -> list[dict]:
     rng = np.random.default_rng(9)
     cases = []
     for shape, momentum, resumed in (((3,), None, False), ((2, 2), 0.5, True), ((2, 1, 2), 0.99, False),
-                                     ((1, 3), 0.9, True)):
+                                     ((1, 3), 0.9, True), ((2,), 0.0, True)):
         cases.append({"w": rng.integers(-4, 5, shape).astype(np.float64),
                       "grads": [rng.integers(-4, 5, shape).astype(np.float64) for _ in range(3)],
                       "lr": 0.05, "momentum": momentum,
@@ -300,8 +303,9 @@ def momentum_matches_torch(student):
 
     def toured():
         for k, case in enumerate(momentum_tour(), start=1):
-            with prefixed(f"case {k} (momentum {case['momentum'] or 'left out'}, velocity "
-                          f"{'given' if case['velocity'] is not None else 'from zero'}): "):
+            momentum = "left out" if case["momentum"] is None else case["momentum"]
+            velocity = "from zero" if case["velocity"] is None else "given"
+            with prefixed(f"case {k} (momentum {momentum}, velocity {velocity}): "):
                 body(case)
     run_once(toured, student)
 
