@@ -680,3 +680,13 @@ def test_cli_reports_a_truncated_file_in_one_line_with_exit_2(mnist_folder, tmp_
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "t10k-images-idx3-ubyte" in lines[0] and "truncated" in lines[0], proc.stderr
+
+
+def test_cli_reports_a_missing_data_folder_in_one_line_with_exit_2(tmp_path):
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / EX.file).write_text(REF)
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "exercise", "10", "--path", str(tmp_path),
+                           "--data", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nowhere: not a folder" in lines[0], proc.stderr
