@@ -694,3 +694,10 @@ def test_cli_reports_a_missing_data_folder_in_one_line_with_exit_2(tmp_path):
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "nowhere: not a folder" in lines[0], proc.stderr
+
+
+def test_the_budgets_in_the_entry_and_the_stub_are_the_graders():
+    said = f"CPU: {ex10.CPU_BUDGET:g} s of CPU time; GPU: {ex10.GPU_BUDGET:g} s"
+    assert said in TIME and f"on the CPU {ex10.CPU_BUDGET:g} s of CPU time, on a GPU {ex10.GPU_BUDGET:g} s" in \
+        " ".join(stub_source(N).split())
+    assert f"{ex10.DEFAULTS['shipped-cpu']['bar'] * 100:g} %" in ACC and ex10.MAX_SOURCE_BYTES == 32 * 1024
