@@ -37,6 +37,35 @@ EQUIVALENT: dict[tuple[int, str, str], str] = {
     (7, "db = dout.sum(axis=(0, 2, 3))", "swap items 0,1"): "a sum over the axes (2, 0, 3) is the sum over (0, 2, 3)",
     (7, "db = dout.sum(axis=(0, 2, 3))", "swap items 1,2"): "a sum over the axes (0, 3, 2) is the sum over (0, 2, 3)",
     # -- end of exercises 6 and 7 --
+    # -- exercises 1, 2 and 3 --
+    **{(n, "if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):", "swap items 0,1"):
+       "isinstance() with the same classes in another order" for n in (2, 3)},
+    **{(2, line, what): "only the text of the error message changes (the ValueError is raised all the same)"
+       for line, changes in (
+           ('raise ValueError(f"the kernel covers {span} pixels, more than the padded input ({n + 2 * padding})")',
+            ("Add->Sub", "drop right operand", "drop left operand", "2->3", "2->1")),
+           ('raise ValueError(f"a kernel covering {total + 1} pixels (even) cannot keep the size with equal '
+            'padding")', ("Add->Sub", "drop right operand", "drop left operand", "1->2", "1->0")),
+           ('raise ValueError(f"a window of {f} does not fit the padded input ({n + 2 * padding})")',
+            ("Add->Sub", "drop right operand", "drop left operand", "2->3", "2->1")))
+       for what in changes},
+    (3, '"conv": (("out_channels", "kernel_size"), {"stride": 1, "padding": 0, "bias": True, "groups": 1}),',
+     "swap items 0,1"): "the order of the required options only orders the names in the error message",
+    **{(3, line, what): "isinstance() or `in` with the same items in another order" for line, what in (
+        ("if isinstance(value, (tuple, list)):", "swap items 0,1"),
+        ("if not isinstance(spec, (tuple, list)) or not 1 <= len(spec) <= 2 or not isinstance(spec[0], str):",
+         "swap items 0,1"),
+        ("if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:", "swap items 0,1"),
+        ('if name in ("conv", "maxpool", "avgpool") and len(shape) != 3:', "swap items 0,1"),
+        ('if name in ("conv", "maxpool", "avgpool") and len(shape) != 3:', "swap items 1,2"),
+        ('elif name in ("maxpool", "avgpool"):', "swap items 0,1"))},
+    (3, 'f = _whole("out_channels", o["out_channels"], 1)', "1->0"):
+        "conv_params(c, f, ...) on the next line refuses out_channels 0 with the same ValueError",
+    (3, 'm = _whole("out_features", o["out_features"], 1)', "1->0"):
+        "dense_params(n, m, ...) on the next line refuses out_features 0 with the same ValueError",
+    (3, 'total += dense_params(shape[0], m, o["bias"])', "0->-1"):
+        "the shape is (n,) there (dense needs a flat input), so shape[-1] is shape[0]",
+    # -- end of exercises 1, 2 and 3 --
 }
 
 

@@ -62,11 +62,11 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
     from grader.grading import grade_exercise
 
     folder = _find(path)
-    if options and options.get("data") and 10 in numbers:  # read (and cache) MNIST now: a bad folder is one line
+    if options and options.get("data") and 10 in numbers:  # read (and cache) the data now: a bad folder is one line
         from grader.course.ex10_train import data
 
         try:
-            data.load_mnist(options["data"])
+            data.load(options["data"])
         except data.DataError as exc:
             click.echo(f"grade: --data: {exc}", err=True)
             sys.exit(EXIT_USAGE)
@@ -102,9 +102,9 @@ def _selection(spec) -> tuple[int, ...]:
 
 
 def data_option(fn):
-    return click.option("--data", "data", type=click.Path(exists=True, file_okay=False), default=None,
-                        help="Exercise 10: a folder with the four MNIST IDX files (default: the built-in "
-                             "scikit-learn digits).")(fn)
+    return click.option("--data", "data", default=None, metavar="FOLDER|digits",
+                        help="Exercise 10: a folder with the four full MNIST IDX files, or 'digits' for "
+                             "scikit-learn's 8x8 digits (default: the MNIST digits shipped with the grader).")(fn)
 
 
 @cli.command("exercise")

@@ -234,6 +234,7 @@ def test_every_check_judges_one_function_with_its_own_hint():
         mine = [c for c in ex.checks if c.function == fn]
         assert any(not c.hygiene for c in mine) and any(c.hygiene for c in mine), fn
     assert all(c.function in ex.functions and c.hint for c in ex.checks)
+    assert len({c.hint for c in ex.checks}) == len(ex.checks)   # each check its own hint
 
 
 def _with_reference(functions) -> str:

@@ -74,7 +74,7 @@ def test_the_issues_invalid_calls_are_in_the_tables():
     rows = {fn: [kwargs for kwargs, _, _ in rows] for fn, rows in ex03.INVALID.items()}
     assert dict(in_channels=3, out_channels=8, kernel_size=3.7) in rows["conv_params"]
     assert dict(in_features=10, out_features=0) in rows["dense_params"]
-    convs = [kw["layers"][0][1] for kw in rows["count_params"] if kw["layers"] and kw["layers"][0][0] == "conv"
+    convs = [kw["layers"][0][1] for kw in rows["count_params"] if kw["layers"] and kw["layers"][0][:1] == ("conv",)
              and isinstance(kw["layers"][0][1], dict)]
     for option, value in (("stride", 0), ("stride", 1.5), ("padding", -1)):
         assert any(c.get(option) == value for c in convs), (option, value)
@@ -243,6 +243,7 @@ def test_every_check_judges_one_function_with_its_own_hint():
         mine = [c for c in ex.checks if c.function == fn]
         assert any(not c.hygiene for c in mine) and any(c.hygiene for c in mine), fn
     assert all(c.function in ex.functions and c.hint for c in ex.checks)
+    assert len({c.hint for c in ex.checks}) == len(ex.checks)   # each check its own hint
 
 
 def _with_reference(functions) -> str:

@@ -449,6 +449,9 @@ ALTERNATIVES = [
                     p, q = np.unravel_index(np.argmax(win), win.shape)
                     dx[a, b, h0 + p, w0 + q] += dout[a, b, i, j]
 """),
+    ("max pooling: H_out and W_out from x's shape (rounded down), stride = stride or size", _MAX_START,
+     "    stride = stride or size\n    n, c = dout.shape[:2]\n"
+     "    h_out, w_out = ((d - size) // stride + 1 for d in x.shape[2:])\n"),
     ("average pooling element by element", _AVG_ADD, """            for p in range(size):
                 for q in range(size):
                     dx[:, :, h0 + p, w0 + q] += dout[:, :, i, j] / size ** 2

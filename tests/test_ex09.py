@@ -11,10 +11,12 @@ from conftest import (EXERCISES, TRIVIAL_BODIES, assert_earns_nothing, assert_fu
                       check_mutant, failed_checks, load_module, misconception_ids, mutant, mutant_params, mutate,
                       solution_source, stub_source, trivial_source)
 from grader import course
+from grader.checking import replay
 from grader.checking.student import CallRecord
 from grader.course.ex09_sgd import checks as ex09
 from grader.course.ex09_sgd.driver import FUNCTIONS, ScalarFunction
 from grader.course.ex09_sgd.mistakes import MISTAKES
+from grader.grading import prepare
 
 N = 9
 
@@ -92,6 +94,14 @@ def test_the_default_step_shows_in_the_default_h_example():
     assert np.abs(MISTAKES.right["numerical_gradient"](f, kwargs["x"]) - answer).max() < 1e-16
 
 
+def test_momentum_zero_is_plain_sgd_and_its_velocity_the_gradient():
+    """torch keeps no momentum buffer at momentum 0; the stub's formula gives velocity_new = grad."""
+    w, g, v = np.array([1.0, -2.0]), np.array([0.5, 3.0]), np.array([4.0, 4.0])
+    (w_new, v_new), = ex09.momentum_truth(w, [g], 0.1, 0.0, v)
+    np.testing.assert_array_equal(w_new, _torch_optim_sgd(w, [g], 0.1, 0.0)[0][0])
+    np.testing.assert_array_equal(v_new, g)
+
+
 def test_one_momentum_step_is_the_first_of_a_sequence():
     rng = np.random.default_rng(3)
     w, g, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
@@ -123,6 +133,38 @@ def test_scalar_function_refuses_another_shape():
     f = ScalarFunction("sum of sin", {}, shape=(2, 2))
     with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
         f(np.zeros(4))
+
+
+# -- the generated cases reach every branch -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def generated():
+    """Every check's generated cases, as the reference meets them, by check name."""
+    store = replay.Store(N, "cases", None)
+    prepare(course.get(N), store, None)
+    cases: dict = {}
+    for label, drawn in store.cases.items():
+        cases.setdefault(label.split("|")[1], []).extend(drawn)
+    return cases
+
+
+def test_the_momentum_cases_reach_every_branch(generated):
+    """The tour alone reaches every branch (whatever the secret draws); the generated cases too, on these seeds."""
+    toured = (ex09.momentum_tour(), {None, 0.0, 0.5, 0.9, 0.99})   # 0: the edge of "momentum in [0, 1)"
+    for cases, momenta in (toured, (generated[MOMENTUM], set(ex09.MOMENTA))):
+        assert {case["momentum"] for case in cases} == momenta
+        assert {case["velocity"] is None for case in cases} == {True, False}
+        assert {case["w"].ndim for case in cases} == {1, 2, 3}
+    assert all(case["momentum"] != 1 and case["lr"] != 1 for case in generated[MOMENTUM])
+
+
+def test_the_gradient_cases_reach_every_branch(generated):
+    for cases in (ex09.gradient_tour(), generated[AUTOGRAD]):
+        assert {name for name, _, _, _ in cases} == {"sum of sin", "log-sum-exp", "softmax cross-entropy"}
+        assert {h is None for _, _, _, h in cases} == {True, False}
+        assert {x.ndim for name, _, x, _ in cases if name != "softmax cross-entropy"} >= {1, 3}
+    assert {name for name, _, _, _ in generated[QUADRATIC]} == {"quadratic form", "sum of squares"}
+    assert {name for name, _, _, _ in generated[RESTORES]} >= {"sum of sin", "sum of squares", "log-sum-exp"}
+    assert {x.ndim for x, _ in generated[USES_H]} == {1, 2, 3}
 
 
 # -- wrong versions -----------------------------------------------------------------------------------------------
@@ -324,6 +366,14 @@ ALTERNATIVES = [
         xm[i] -= h
         grad[i] = (f(xp) - f(xm)) / (2 * h)
 """),
+    ("nudges a float copy of x through .flat", _CENTRAL_BODY, """        xp = np.array(x, dtype=np.float64)
+        xp.flat[np.ravel_multi_index(i, x.shape)] += h
+        f_plus = f(xp)
+        xp.flat[np.ravel_multi_index(i, x.shape)] -= 2 * h
+        f_minus = f(xp)
+        grad[i] = (f_plus - f_minus) / (2 * h)
+"""),
+    ("sgd with np.subtract into a new array", _SGD, "    return np.subtract(w, lr * grad)\n"),
     ("momentum in one expression, returns a list", _MOMENTUM_BODY + "    return w_new, velocity_new\n",
      "    return [w - lr * (momentum * velocity + grad), momentum * velocity + grad]\n"),
 ]

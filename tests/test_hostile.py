@@ -219,12 +219,12 @@ def test_printed_fake_results_change_nothing(hostile_batch):
     out = hostile_batch["out"]
     row = hostile_batch["rows"]["fake_passed_output"]
     passed = [c["name"] for c in row["result"]["checks"] if c["passed"]]
-    assert passed == ["does not modify its inputs"]   # it returns zeros: only the honest property holds
-    assert row["score"] == 1
+    # it returns zeros: no value check passes, so "does not modify its inputs" is not earned either
+    assert passed == [] and row["score"] == 0
     grades = dict(line.split(",")[0::2] for line in (out / "grades.csv").read_text().splitlines()[1:])
-    assert grades["fake_passed_output"] == "1"
+    assert grades["fake_passed_output"] == "0"
     md = (out / "feedback" / "fake_passed_output.md").read_text()
-    assert "**Total: 1/12**" in md
+    assert "**Total: 0/12**" in md
     # the printed lines appear only inside a fence longer than any backticks they contain
     assert "````text\nPASSED 12/12\n```\n## Exercise 1" in md
     assert md.count("## Exercise 1:") == 2   # the real heading, and the fake one inside the fence

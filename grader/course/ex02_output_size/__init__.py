@@ -6,6 +6,8 @@ TODO; each function's ValueError check is earned together with one of its value 
 from grader.course.entry import Check, Exercise
 
 CONV = "conv: (n + 2*padding - dilation*(f - 1) - 1) // stride + 1 -- floor division, and do not forget the +1."
+CONV_SLIDES = CONV + (" The slides' 7x7 input with a 3x3 filter at stride 3 'doesn't fit': PyTorch floors 2.33 to "
+                      "2; and 'same' padding (f - 1) / 2 keeps the size: (32 + 4 - 5) // 1 + 1 = 32.")
 DILATION = ("A dilated kernel has gaps of dilation - 1 pixels between its f taps, so it covers dilation*(f - 1) + 1 "
             "pixels: use that in place of f.")
 WHOLE = ("Validate every argument first (the provided _whole does it): ints only -- a float such as 3.0 or a bool "
@@ -37,7 +39,7 @@ EXERCISE = Exercise(
     topic="(n + 2p - d(f-1) - 1) // s + 1 and friends: conv, 'same', Keras, pooling, transposed conv",
     checks=(
         Check("conv_slide_examples", "conv_output_size: slide examples (7x7 with stride 3, 32x32 with 5x5, AlexNet, "
-              "LeNet-5, ...)", 1, hint=CONV, function="conv_output_size"),
+              "LeNet-5, ...)", 1, hint=CONV_SLIDES, function="conv_output_size"),
         Check("conv_matches_torch", "conv_output_size matches torch Conv2d (padding, stride)", 2, hint=CONV,
               function="conv_output_size"),
         Check("conv_dilation", "conv_output_size with dilation", 1, hint=DILATION, function="conv_output_size"),

@@ -8,6 +8,8 @@ from grader.course.entry import Check, Exercise
 CONV = ("A conv layer has out_channels * (in_channels / groups) * KH * KW weights plus out_channels biases (none "
         "with bias=False); a filter spans all the input channels of its group, and kernel_size may be a (KH, KW) "
         "pair.")
+CONV_SLIDES = ("One 3x3 filter on an RGB input spans the 3 channels: 3*3*3 = 27 weights + 1 bias = 28 (the slide's "
+               "10 forgot the channels); 16 of them: 448.")
 CONV_INVALID = ("Validate first (the provided _whole does it): in_channels, out_channels, groups and each of KH, KW "
                 "must be ints >= 1 -- a float such as 3.7 or 3.0, or a bool, raises ValueError -- and groups must "
                 "divide both in_channels and out_channels.")
@@ -21,6 +23,9 @@ OPTIONS = ("Per layer: conv (C, H, W) -> (F, (H + 2p - KH)//s + 1, (W + 2p - KW)
            "and s = kernel_size (KH, KW) when stride is None. Options left out take their defaults: "
            "opts = spec[1] if len(spec) > 1 else {}; opts.get(name, default); a spec may be ('relu',) or "
            "('relu', {}).")
+MODEL_SLIDES = ("The MNIST CNN: 1x28x28 -> conv 32x26x26 -> conv 64x24x24 -> maxpool 64x12x12 -> flatten 9216 -> "
+                "dense 128 -> dense 10, so the first dense layer has 9216 * 128 + 128 parameters; pooling and flatten "
+                "have none.")
 MODEL_INVALID = ("Raise ValueError for every invalid spec in the stub's list before computing: unknown layer or "
                  "option, missing option, a size that is not a positive int (stride 0, padding -1, 1.5 ...), "
                  "conv/pool after flatten, dense before flatten, a kernel larger than the padded map, pool padding "
@@ -34,7 +39,7 @@ EXERCISE = Exercise(
     topic="weights + biases of conv and dense layers, and of a whole model (MNIST CNN, LeNet-5)",
     checks=(
         Check("conv_slide_examples", "conv_params: slide examples (28 for a 3x3 filter on RGB, 10 5x5x3 filters = "
-              "760, a 1x1 conv = 2,080, ...)", 1, hint=CONV, function="conv_params"),
+              "760, a 1x1 conv = 2,080, ...)", 1, hint=CONV_SLIDES, function="conv_params"),
         Check("conv_matches_torch", "conv_params matches torch Conv2d (bias, groups, (KH, KW))", 2, hint=CONV,
               function="conv_params"),
         Check("conv_invalid", "conv_params: ValueError for groups that do not divide or a size that is not a "
@@ -44,7 +49,7 @@ EXERCISE = Exercise(
         Check("dense_invalid", "dense_params: ValueError for a size that is not a positive int", 1,
               hint=DENSE_INVALID, function="dense_params", hygiene=True),
         Check("model_slide_examples", "count_params: slide examples (MNIST CNN 1,199,882; LeNet-5 61,706; AlexNet "
-              "62,378,344)", 2, hint=MODEL, function="count_params"),
+              "62,378,344)", 2, hint=MODEL_SLIDES, function="count_params"),
         Check("model_matches_torch", "count_params matches the torch model on random architectures", 2, hint=MODEL,
               function="count_params"),
         Check("model_options", "count_params with stride, padding, groups, bias=False, (KH, KW), pool options", 2,

@@ -44,14 +44,16 @@ def momentum_truth(w, grads, lr, momentum=0.9, velocity=None) -> list[tuple[np.n
     """(w, velocity) after each step of torch.optim.SGD(lr, momentum) fed ``grads`` one after the other.
 
     ``velocity`` None starts from zero the way torch does (its buffer becomes the first grad); otherwise the
-    momentum buffer starts as ``velocity``, as when training resumes.
+    momentum buffer starts as ``velocity``, as when training resumes. With momentum 0 torch keeps no buffer (the
+    step is plain SGD); the velocity is then what the formula gives, 0 * velocity + grad = grad.
     """
     p = truth.tensor(w).clone()
     buffers = [None if velocity is None else truth.tensor(velocity).clone()]
     out = []
     for g in grads:
         _torch_sgd([p], [truth.tensor(g)], buffers, lr, momentum)
-        out.append((p.numpy().copy(), buffers[0].numpy().copy()))
+        v = buffers[0].numpy().copy() if momentum else np.array(g, dtype=np.float64)
+        out.append((p.numpy().copy(), v))
     return out
 
 
@@ -241,6 +243,35 @@ def quadratic_cases(draw):
     return name, params, draw(small_ints(shape)), draw(st.sampled_from((0.1, 0.5, 1.0)))
 
 
+# Every branch the strategies draw, in fixed cases run after the generated ones (the random draws, which depend on
+# the hidden-input secret, need not meet them all): the default momentum and each other (0, the edge of [0, 1),
+# included), a velocity that starts at zero and one that does not, 1 to 3 axes; each smooth function with the
+# default h and with a given one.
+def momentum_tour() -> list[dict]:
+    rng = np.random.default_rng(9)
+    cases = []
+    for shape, momentum, resumed in (((3,), None, False), ((2, 2), 0.5, True), ((2, 1, 2), 0.99, False),
+                                     ((1, 3), 0.9, True), ((2,), 0.0, True)):
+        cases.append({"w": rng.integers(-4, 5, shape).astype(np.float64),
+                      "grads": [rng.integers(-4, 5, shape).astype(np.float64) for _ in range(3)],
+                      "lr": 0.05, "momentum": momentum,
+                      "velocity": rng.integers(-4, 5, shape).astype(np.float64) if resumed else None})
+    return cases
+
+
+def gradient_tour() -> list[tuple]:
+    """(name, params, x, h) rows: each smooth function with h left out (None) and with a given h."""
+    rng = np.random.default_rng(9)
+    rows = []
+    for name, h in (("sum of sin", None), ("sum of sin", 1e-4), ("log-sum-exp", None), ("log-sum-exp", 1e-6),
+                    ("softmax cross-entropy", None), ("softmax cross-entropy", 1e-4)):
+        if name == "softmax cross-entropy":
+            rows.append((name, {"labels": np.array([2, 0], np.int64)}, np.round(rng.uniform(-3, 3, (2, 3)), 2), h))
+        else:
+            rows.append((name, {}, np.round(rng.uniform(-3, 3, (2, 1, 2) if h is None else (3,)), 2), h))
+    return rows
+
+
 # -- checks -------------------------------------------------------------------------------------------------------
 def _expect_step(got, expected, what=None) -> None:
     _expect_pair(got, *expected, step=1)
@@ -270,6 +301,14 @@ def momentum_matches_torch(student):
         _momentum_sequence(student, case["w"], case["grads"], case["lr"], case["momentum"], case["velocity"])
     for_all(body, momentum_cases(), student=student, examples=25)
 
+    def toured():
+        for k, case in enumerate(momentum_tour(), start=1):
+            momentum = "left out" if case["momentum"] is None else case["momentum"]
+            velocity = "from zero" if case["velocity"] is None else "given"
+            with prefixed(f"case {k} (momentum {momentum}, velocity {velocity}): "):
+                body(case)
+    run_once(toured, student)
+
 
 def momentum_inputs_unchanged(student):
     MOMENTUM.inputs_unchanged(student, "sgd_momentum_step", momentum_step_cases(), examples=6,
@@ -291,6 +330,12 @@ def gradient_matches_autograd(student):
         _expect_gradient(student, name, params, x, h, autograd_gradient(name, params, x), SMOOTH_TOLERANCE,
                          "a central difference with h from 1e-6 to 1e-4 is within about 1e-8 of the true gradient here")
     for_all(body, smooth_cases(), student=student, examples=20)
+
+    def toured():
+        for case in gradient_tour():
+            with prefixed(f"case f(x) = {case[0]}, h {case[3] or 'left out'}: "):
+                body(case)
+    run_once(toured, student)
 
 
 def gradient_exact_on_quadratics(student):

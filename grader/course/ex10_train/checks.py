@@ -1,52 +1,83 @@
 """Checks for exercise 10: build_model(input_shape, num_classes) and train(model, loader, device, epochs).
 
 The grader never imports the student's code. It loads the data (data.py), picks the device ('cuda' when torch sees
-a GPU, else 'cpu') and asks the student process to run two functions of this exercise's driver.py:
+a GPU, else 'cpu'), draws a secret seed for this run, and makes three requests to the student process, each running
+a function of this exercise's driver.py there (see that file):
 
-* ``probe``: build the model and run it on 3 training images -> the output shape (the first check);
-* ``run`` (ONCE per grading, ``student.memo``): build, train under the time budget, and predict the held-out
-  images. The student process gets the training images and labels and the held-out images WITHOUT labels; it sends
-  back predicted classes, and the accuracy is computed here from the grader's own labels.
+* ``prepare``: build the model, probe its output shape, list its convolution layers, and send back the untrained
+  model's logits for a batch of held-out images the grader chose (the loss batch);
+* ``train``: the student's train() under the time budget. The grader measures the request itself: wall clock here,
+  and the student process's CPU time from /proc (the driver's own count is taken when it is larger);
+* ``predict``: the trained model's logits for every held-out image.
 
+The student process gets the training images and labels. It never gets a held-out label, and the held-out images it
+sees are shifted by a pixel and given noise from the secret seed, in a secret order: an exact lookup of the public
+MNIST images finds none of them. The loss before and after training (on the loss batch) and the accuracy are
+computed HERE from the logits and the grader's labels; the losses train() returns are only checked for form.
 Everything that comes back is data from an untrusted process, so it is validated (types, shapes, value ranges)
-before it is judged.
+before it is judged. Before anything runs, the submission's size is capped (:data:`MAX_SOURCE_BYTES`: it cannot
+carry the data set) and its imports of data-set libraries are refused (driver.REFUSED).
 
-Settings (``student.options``, from ``grade exercise 10 [--data PATH]`` or from tests):
+Settings (``student.options``, from ``grade exercise 10 [--data PATH|digits]`` or from tests):
 
-===========  ===========================================================================================
-data         a folder with the four MNIST IDX files; default: the built-in scikit-learn digits
-device       force a device ('cpu', 'cuda', 'cuda:1'); default: 'cuda' when available, else 'cpu'
-epochs       epochs passed to train(); default: digits 15, MNIST 2 on cpu / 3 on cuda
-subset       train on this many training images (a seeded, class-balanced subset); default: digits all
-             1,438, MNIST 20,000 on cpu / all 60,000 on cuda
-budget       seconds train() may take; default: digits 60, MNIST 300 on cpu / 120 on cuda
-grace        extra seconds before the student process is killed (data transfer, probe, predictions)
-===========  ===========================================================================================
+===============  =======================================================================================
+data             None: the MNIST images shipped with the grader; "digits": scikit-learn's 8x8 digits;
+                 else a folder with the four MNIST IDX files
+device           force a device ('cpu', 'cuda', 'cuda:1'); default: 'cuda' when available, else 'cpu'
+epochs, subset   epochs passed to train(); train on this many training images (a seeded, class-balanced subset)
+budget           seconds train() may take: CPU seconds on the CPU, wall seconds on a GPU
+grace            extra wall seconds before the student process is killed
+perturb_seed     the seed of the held-out perturbation and order (default: secret, new for every run)
+===============  =======================================================================================
 
-Tests use small ``epochs``/``subset``/``budget`` values to keep mutants fast; the accuracy bars (digits 95 %,
-MNIST 97 %) only hold for the default settings.
+Tests use small ``epochs``/``subset``/``budget`` values to keep mutants fast; the accuracy bars only hold for the
+default settings.
 """
 from __future__ import annotations
 
+import ast
+import hashlib
 import math
+import os
+import secrets
+import time
+from pathlib import Path
 
 import numpy as np
 
 from grader.checking.student import Abort, CheckFailed, Student, traceback_lines
 from grader.course.ex10_train import data as data_mod
+from grader.course.ex10_train.driver import REFUSED, REFUSED_MODULES
 
 SEED = 0
 BATCH_SIZE = 64
 PROBE_BATCH = 3
-PROBE_SECONDS = 60.0     # building the model and one forward pass on 3 images
+PREPARE_SECONDS = 120.0  # building the model, a forward pass on 3 images and on the loss batch
+PREDICT_SECONDS = 120.0  # the trained model on every held-out image
+LOSS_SAMPLE = 1000       # the loss batch: this many held-out images, chosen with the secret seed
 LOSS_DROP = 0.97         # the trained model's loss must be at least 3 % below the untrained model's
+WALL_FACTOR = 3.0        # on the CPU the budget is CPU time; the process is killed after 3x that in wall time + grace
+MAX_SOURCE_BYTES = 32 * 1024   # a submission over 32 KB is refused: it could carry (part of) the data set
 
-# name -> default settings; MNIST's differ by device so that a CPU run fits its budget
+# name -> default settings. The CPU budget counts CPU seconds of the student process (neighbours on a shared machine
+# do not change it), the GPU budget wall seconds. The reference trains in about 10-25 CPU seconds (bench_train.py).
+CPU_BUDGET, GPU_BUDGET = 120.0, 60.0
 DEFAULTS = {
-    "digits": {"epochs": 15, "subset": None, "budget": 60.0, "grace": 40.0, "bar": 0.95},
-    "mnist-cpu": {"epochs": 2, "subset": 20_000, "budget": 300.0, "grace": 120.0, "bar": 0.97},
-    "mnist-cuda": {"epochs": 3, "subset": None, "budget": 120.0, "grace": 120.0, "bar": 0.97},
+    "shipped-cpu": {"epochs": 8, "subset": None, "budget": CPU_BUDGET, "grace": 60.0, "bar": 0.96},
+    "shipped-cuda": {"epochs": 8, "subset": None, "budget": GPU_BUDGET, "grace": 60.0, "bar": 0.96},
+    "files-cpu": {"epochs": 2, "subset": 20_000, "budget": 2 * CPU_BUDGET, "grace": 120.0, "bar": 0.97},
+    "files-cuda": {"epochs": 3, "subset": None, "budget": 2 * GPU_BUDGET, "grace": 120.0, "bar": 0.97},
+    "digits-cpu": {"epochs": 15, "subset": None, "budget": 30.0, "grace": 40.0, "bar": 0.95},
+    "digits-cuda": {"epochs": 15, "subset": None, "budget": 30.0, "grace": 40.0, "bar": 0.95},
 }
+
+
+def budgets_text(plan: dict | None = None) -> str:
+    """The budgets in words, for the report and the README."""
+    if plan is not None and plan["clock"] == "wall":
+        return f"budget {plan['budget']:g} s on the GPU (on the CPU: {CPU_BUDGET:g} s of CPU time)"
+    budget = plan["budget"] if plan is not None else CPU_BUDGET
+    return f"budget {budget:g} s of CPU time (on a GPU: {GPU_BUDGET:g} s)"
 
 
 # -- the plan and the runs (each computed once per grading) -----------------------------------------------------
@@ -62,17 +93,28 @@ def pick_device(options: dict) -> tuple[str, str]:
 
 
 def _plan(student: Student) -> dict:
-    return student.memo("plan", lambda: _make_plan(student.options or {}))
+    return student.memo("plan", lambda: _make_plan(student.options or {}, student.secret))
 
 
-def _make_plan(options: dict) -> dict:
+def _perturb_seed(options: dict, secret: str | None) -> int:
+    """The seed of this grading's held-out perturbation: the option (tests), else derived from the course secret
+    (batch: the same hidden images on every run), else fresh from the operating system for every run."""
+    if options.get("perturb_seed") is not None:
+        return int(options["perturb_seed"])
+    if secret:
+        return int.from_bytes(hashlib.sha256(f"ex10|perturb|{secret}".encode()).digest()[:8], "big")
+    return secrets.randbits(63)
+
+
+def _make_plan(options: dict, secret: str | None = None) -> dict:
     try:
         dataset = data_mod.load(options.get("data"))
     except data_mod.DataError as exc:
         raise CheckFailed(f"the data could not be loaded: {exc}") from None
     device, why = pick_device(options)
-    key = "digits" if dataset.name == "digits" else f"mnist-{'cuda' if device.startswith('cuda') else 'cpu'}"
-    settings = dict(DEFAULTS[key])
+    on_gpu = device.startswith("cuda")
+    kind = "digits" if dataset.name == "digits" else "shipped" if options.get("data") is None else "files"
+    settings = dict(DEFAULTS[f"{kind}-{'cuda' if on_gpu else 'cpu'}"])
     for name in ("epochs", "subset", "budget", "grace"):
         if options.get(name) is not None:
             settings[name] = options[name]
@@ -82,9 +124,15 @@ def _make_plan(options: dict) -> dict:
         train_x, train_y = dataset.train_x[index], dataset.train_y[index]
     else:
         train_x, train_y = np.ascontiguousarray(dataset.train_x), np.ascontiguousarray(dataset.train_y)
+    seed = _perturb_seed(options, secret)
+    order = np.random.default_rng(seed).permutation(len(dataset.test_y))
+    heldout_x = data_mod.perturb(dataset.test_x[order], seed, noise=data_mod.PERTURB_NOISE[dataset.name],
+                                 top=int(dataset.scale), shift=data_mod.PERTURB_SHIFT[dataset.name])
     return {"dataset": dataset, "device": device, "device_why": why, "epochs": int(settings["epochs"]),
             "budget": float(settings["budget"]), "grace": float(settings["grace"]), "bar": float(settings["bar"]),
-            "train_x": train_x, "train_y": train_y}
+            "clock": "wall" if on_gpu else "cpu", "shift": data_mod.PERTURB_SHIFT[dataset.name],
+            "train_x": train_x, "train_y": train_y, "heldout_x": heldout_x,
+            "heldout_y": np.ascontiguousarray(dataset.test_y[order]), "loss_n": min(LOSS_SAMPLE, len(order))}
 
 
 def _fail(summary: str, *details: str, not_implemented: bool = False) -> CheckFailed:
@@ -103,6 +151,66 @@ def _error_failure(what: str, error: dict) -> CheckFailed:
     return _fail(f"{what} raised {kind}: {error.get('message', '')}", *traceback_lines(error))
 
 
+def _check_functions(student: Student) -> None:
+    load = student.box.load()
+    if load.ok:
+        for fn in ("build_model", "train"):
+            if fn not in load.functions:
+                raise _fail(f"{student.box.file.name} has no function {fn}() (was it renamed or deleted?)")
+
+
+def refused_imports(source: str) -> list[str]:
+    """The refused libraries (driver.REFUSED, driver.REFUSED_MODULES) that ``source`` imports: import statements,
+    and ``__import__`` / ``import_module`` calls with a literal name."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and \
+                isinstance(node.args[0].value, str) and getattr(node.func, "id", getattr(node.func, "attr", "")) in (
+                    "__import__", "import_module"):
+            names.append(node.args[0].value)
+    found = {n.partition(".")[0] if n.partition(".")[0] in REFUSED else n for n in names
+             if n.partition(".")[0] in REFUSED or n in REFUSED_MODULES}
+    return sorted(found)
+
+
+def _refusal(student: Student, file_name: str, names) -> CheckFailed:
+    return _fail(f"{file_name} imports {', '.join(names)}: not allowed in exercise 10 (data-set libraries, and the "
+                 f"grader's data, reach the held-out digits); build and train the model with torch on the loader "
+                 f"train() is given")
+
+
+def _screen(student: Student) -> None:
+    """The submission's size and imports, read here (never run): raise CheckFailed when it is refused."""
+    path = Path(student.box.file)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return   # (a test's stand-in box without a file)
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise _fail(f"{path.name} is {len(raw):,} bytes; exercise 10 accepts at most {MAX_SOURCE_BYTES:,} (a "
+                    f"submission must not carry data): remove embedded data or long outputs")
+    names = refused_imports(raw.decode("utf-8", errors="replace"))
+    if names:
+        raise _refusal(student, path.name, names)
+
+
+def _shared(student: Student, key: str, compute) -> dict:
+    """``compute()`` once per grading (the preparation, the training run); every check that judges it re-raises the
+    same failure when it failed."""
+    value = student.memo(key, compute)
+    if isinstance(value, CheckFailed):
+        raise _fail(value.summary, *value.details, not_implemented=value.not_implemented)
+    return value
+
+
 def _driver(student: Student, function: str, *args, fn: str, timeout: float, **kwargs):
     """Run the driver's ``function`` (exercising the student's ``fn``) in the student process; (result, None) or
     (None, CheckFailed)."""
@@ -114,36 +222,30 @@ def _driver(student: Student, function: str, *args, fn: str, timeout: float, **k
         return None, _fail(f"the grader's training driver failed inside your process: {exc.summary}")
 
 
-def _check_functions(student: Student) -> None:
-    load = student.box.load()
-    if load.ok:
-        for fn in ("build_model", "train"):
-            if fn not in load.functions:
-                raise _fail(f"{student.box.file.name} has no function {fn}() (was it renamed or deleted?)")
+def _prepared(student: Student) -> dict:
+    return _shared(student, "prepare", lambda: _run_prepare(student))
 
 
-def _shared(student: Student, key: str, compute) -> dict:
-    """``compute()`` once per grading (the probe, the training run); every check that judges it re-raises the same
-    failure when it failed."""
-    value = student.memo(key, compute)
-    if isinstance(value, CheckFailed):
-        raise _fail(value.summary, *value.details, not_implemented=value.not_implemented)
-    return value
-
-
-def _probe(student: Student) -> dict:
-    return _shared(student, "probe", lambda: _run_probe(student))
-
-
-def _run_probe(student: Student) -> dict | CheckFailed:
-    _check_functions(student)
-    plan = _plan(student)
-    result, failure = _driver(student, "probe", plan["train_x"][:PROBE_BATCH], fn="build_model",
-                              scale=plan["dataset"].scale, num_classes=plan["dataset"].num_classes, seed=SEED,
-                              timeout=PROBE_SECONDS)
+def _run_prepare(student: Student) -> dict | CheckFailed:
+    try:
+        _screen(student)
+        _check_functions(student)
+        plan = _plan(student)
+    except CheckFailed as failure:
+        return failure
+    ds = plan["dataset"]
+    result, failure = _driver(student, "prepare", plan["train_x"], plan["train_y"],
+                              plan["heldout_x"][:plan["loss_n"]], fn="build_model", scale=ds.scale,
+                              num_classes=ds.num_classes, device=plan["device"], seed=SEED, batch_size=BATCH_SIZE,
+                              shift=plan["shift"], timeout=PREPARE_SECONDS)
     if failure is not None and failure.kind is not None:
         return _fail(f"building the model: {failure.summary}")
-    return failure if failure is not None else _valid_probe(result)
+    if failure is not None:
+        return failure
+    try:
+        return _valid_prepare(result, plan)
+    except CheckFailed as bad:
+        return bad
 
 
 def _malformed(what: str) -> CheckFailed:
@@ -166,14 +268,50 @@ def _valid_shape(value):
     return tuple(value)
 
 
-def _valid_probe(result) -> dict | CheckFailed:
+def _valid_strings(result: dict, key: str) -> list[str]:
+    value = result.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _malformed(key)
+    return value
+
+
+def _valid_logits(value, rows: int, classes: int, what: str):
+    if value is None:
+        return None
+    if not isinstance(value, np.ndarray) or value.dtype != np.float32 or value.shape != (rows, classes):
+        raise _malformed(f"{what} must be float32 of shape ({rows}, {classes})")
+    return value
+
+
+def _valid_prepare(result, plan: dict) -> dict:
+    if not isinstance(result, dict):
+        raise _malformed("not a dict")
+    ds = plan["dataset"]
+    refused = _valid_strings(result, "refused")
+    if refused:
+        raise _fail(f"your code imported {', '.join(refused)}: not allowed in exercise 10 (data-set libraries, and "
+                    f"the grader's data, reach the held-out digits)")
+    out = {"errors": _valid_errors(result), "output_shape": _valid_shape(result.get("output_shape")),
+           "output_type": str(result.get("output_type")), "conv_layers": _valid_strings(result, "conv_layers"),
+           "logits_before": _valid_logits(result.get("logits_before"), plan["loss_n"], ds.num_classes,
+                                          "logits_before")}
+    name = result.get("device_name")
+    if isinstance(name, str) and name:
+        plan["device_shown"] = f"{plan['device']}: {name[:100]}"
+    return out
+
+
+def _process_cpu(box) -> float | None:
+    """CPU seconds (user + system, its reaped children included) of the student process, read from /proc by the
+    grader; None where there is no /proc or no process id."""
+    pid = getattr(getattr(box, "proc", None), "pid", None)
+    if not isinstance(pid, int):
+        return None
     try:
-        if not isinstance(result, dict):
-            raise _malformed("not a dict")
-        return {"errors": _valid_errors(result), "output_shape": _valid_shape(result.get("output_shape")),
-                "output_type": str(result.get("output_type"))}
-    except CheckFailed as failure:
-        return failure
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _training(student: Student) -> dict:
@@ -183,77 +321,89 @@ def _training(student: Student) -> dict:
 
 def _train(student: Student) -> dict | CheckFailed:
     try:
-        probe = _probe(student)
+        prepared = _prepared(student)
     except CheckFailed as failure:
         return failure
-    if "build" in probe["errors"]:
-        return _error_failure("build_model()", probe["errors"]["build"])
+    if "build" in prepared["errors"]:
+        return _error_failure("build_model()", prepared["errors"]["build"])
     plan = _plan(student)
     ds = plan["dataset"]
     student.info["device"] = f"{plan['device']} ({plan['device_why']})"
     n = len(plan["train_y"])
     student.info["data"] = (f"{ds.description}; trained on {'all ' if n == len(ds.train_y) else ''}{n:,} for "
-                            f"{plan['epochs']} epoch{'s' if plan['epochs'] != 1 else ''}, batch size {BATCH_SIZE}")
-    result, failure = _driver(
-        student, "run", plan["train_x"], plan["train_y"], np.ascontiguousarray(ds.test_x), fn="train",
-        scale=ds.scale, num_classes=ds.num_classes, device=plan["device"], epochs=plan["epochs"], seed=SEED,
-        time_budget=plan["budget"], batch_size=BATCH_SIZE, timeout=plan["budget"] + plan["grace"])
+                            f"{plan['epochs']} epoch{'s' if plan['epochs'] != 1 else ''}, batch size {BATCH_SIZE}"
+                            f"{', each image shifted by up to a pixel at random' if plan['shift'] else ''}; "
+                            f"held-out images {'shifted by a pixel, ' if plan['shift'] else ''}with noise, from a "
+                            f"seed kept by the grader")
+    backstop = plan["budget"] * (WALL_FACTOR if plan["clock"] == "cpu" else 1.0) + plan["grace"]
+    cpu0, t0 = _process_cpu(student.box), time.perf_counter()
+    result, failure = _driver(student, "train", fn="train", epochs=plan["epochs"], budget=plan["budget"],
+                              clock=plan["clock"], timeout=backstop)
+    wall, cpu1 = time.perf_counter() - t0, _process_cpu(student.box)
     if failure is not None and failure.kind == "timeout":
-        student.info["training time"] = f"did not finish inside the {plan['budget']:g} s budget"
+        student.info["training time"] = f"did not finish inside the budget ({budgets_text(plan)})"
         return _fail(f"train() did not finish inside the {plan['budget']:g} s budget: the process was stopped "
-                     f"after {plan['budget'] + plan['grace']:g} s (an endless loop, or far too slow)")
+                     f"after {backstop:g} s (an endless loop, or far too slow)")
     if failure is not None and failure.kind not in (None, "raised"):
         return _fail(f"training: {failure.summary}")
     if failure is not None:
         return failure
     try:
-        return _valid_run(result, plan)
+        run = _valid_train(result, plan)
     except CheckFailed as bad:
         return bad
+    measured = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    run["wall_seconds"] = wall
+    run["cpu_seconds"] = max(v for v in (measured, run["reported_cpu"], 0.0) if v is not None)
+    used = run["cpu_seconds"] if plan["clock"] == "cpu" else wall
+    run["over_budget"] = run["timed_out"] or used > plan["budget"]
+    if run["timed_out"]:
+        run["time_text"] = f"did not finish inside the budget ({budgets_text(plan)})"
+    else:
+        run["time_text"] = f"{run['cpu_seconds']:.1f} s CPU, {wall:.1f} s wall; {budgets_text(plan)}"
+    run["logits"] = None
+    if not run["timed_out"] and "train" not in run["errors"]:
+        result, failure = _driver(student, "predict", plan["heldout_x"], fn="train", timeout=PREDICT_SECONDS)
+        if failure is not None:
+            return _fail(f"predicting the held-out images: {failure.summary}")
+        try:
+            if not isinstance(result, dict):
+                raise _malformed("not a dict")
+            run["errors"].update(_valid_errors(result))
+            run["logits"] = _valid_logits(result.get("logits"), len(plan["heldout_y"]), ds.num_classes, "logits")
+        except CheckFailed as bad:
+            return bad
+    return run
 
 
-def _valid_run(result, plan: dict) -> dict:
+def _valid_train(result, plan: dict) -> dict:
     if not isinstance(result, dict):
         raise _malformed("not a dict")
-    ds = plan["dataset"]
-    run = {"errors": _valid_errors(result), "output_shape": _valid_shape(result.get("output_shape"))}
+    refused = _valid_strings(result, "refused")
+    if refused:
+        raise _fail(f"your code imported {', '.join(refused)}: not allowed in exercise 10 (data-set libraries, and "
+                    f"the grader's data, reach the held-out digits)")
+    run = {"errors": _valid_errors(result)}
     for key in ("param_names", "param_devices", "param_dtypes", "buffer_devices"):
-        value = result.get(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _malformed(key)
-        run[key] = value
+        run[key] = _valid_strings(result, key)
     if not len(run["param_names"]) == len(run["param_devices"]) == len(run["param_dtypes"]):
         raise _malformed("parameter lists")
+    changes = result.get("conv_changes")
+    if not isinstance(changes, list) or not all(
+            isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and isinstance(c[1], float) for c in changes):
+        raise _malformed("conv_changes")
+    run["conv_changes"] = changes
     losses = result.get("losses")
-    if losses is not None and not (isinstance(losses, list) and
-                                   all(isinstance(v, float) for v in losses)):
+    if losses is not None and not (isinstance(losses, list) and all(isinstance(v, float) for v in losses)):
         raise _malformed("losses")
     run["losses"], run["losses_type"] = losses, str(result.get("losses_type"))
-    for key in ("loss_before", "loss_after", "train_seconds"):
-        value = result.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise _malformed(key)
-        run[key] = None if value is None else float(value)
+    value = result.get("cpu_seconds")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise _malformed("cpu_seconds")
+    run["reported_cpu"] = None if value is None or not math.isfinite(value) else float(value)
     if not isinstance(result.get("timed_out"), bool):
         raise _malformed("timed_out")
     run["timed_out"] = result["timed_out"]
-    run["device_name"] = result.get("device_name") if isinstance(result.get("device_name"), str) else None
-    preds = result.get("predictions")
-    if preds is not None:
-        n = len(ds.test_y)
-        if not isinstance(preds, np.ndarray) or preds.dtype.kind not in "iu" or preds.shape != (n,):
-            raise _malformed(f"predictions must be {n} integers")
-        if preds.size and (preds.min() < 0 or preds.max() >= ds.num_classes):
-            raise _malformed(f"predicted classes must be 0..{ds.num_classes - 1}")
-    run["predictions"] = preds
-    if run["device_name"]:
-        plan["device_shown"] = f"{plan['device']}: {run['device_name']}"
-    secs = run["train_seconds"]
-    run["budget"] = plan["budget"]
-    if run["timed_out"]:
-        run["time_text"] = f"did not finish inside the {plan['budget']:g} s budget"
-    elif secs is not None:
-        run["time_text"] = f"{secs:.1f} s (budget {plan['budget']:g} s)"
     return run
 
 
@@ -292,10 +442,19 @@ def _fmt_losses(losses) -> str:
     return ", ".join(shown) + (f", ... ({len(losses)} in all)" if len(losses) > 20 else "")
 
 
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy (natural log) of float logits (N, K) against int labels (N,): mean(logsumexp - logit_y)."""
+    z = logits.astype(np.float64)
+    top = z.max(axis=1, keepdims=True)
+    lse = top[:, 0] + np.log(np.exp(z - top).sum(axis=1))
+    return float(np.mean(lse - z[np.arange(len(labels)), labels]))
+
+
 # -- the checks -------------------------------------------------------------------------------------------------
 def model_output_shape(student):
-    """build_model(input_shape, num_classes) builds, and maps (N, C, H, W) images to (N, num_classes) scores."""
-    probe = _probe(student)
+    """build_model(input_shape, num_classes) builds a CNN (at least one convolution layer) that maps (N, C, H, W)
+    images to (N, num_classes) scores."""
+    probe = _prepared(student)
     plan = _plan(student)
     ds = plan["dataset"]
     if "build" in probe["errors"]:
@@ -321,11 +480,25 @@ def model_output_shape(student):
             details.append(f"the last layer must have num_classes = {ds.num_classes} outputs")
         raise _fail(f"the model's output for a batch of shape {batch} has shape {shape}, expected {expected}: "
                     f"one score (logit) per class for every image", *details)
+    if not probe["conv_layers"]:
+        raise _fail("the model has no convolution layer: this exercise is a CNN (nn.Conv2d layers, then pooling, "
+                    "then Linear layers)")
+
+
+def _measured_losses(student: Student, run: dict, plan: dict) -> tuple[float, float] | None:
+    """(loss before, loss after) on the loss batch, computed here from the logits and the grader's labels."""
+    before = _prepared(student)["logits_before"]
+    after = run["logits"][:plan["loss_n"]] if run["logits"] is not None else None
+    if before is None or after is None:
+        return None
+    labels = plan["heldout_y"][:plan["loss_n"]]
+    return cross_entropy(before, labels), cross_entropy(after, labels)
 
 
 def loss_goes_down(student):
-    """The trained model's loss on training images is clearly below the untrained model's, and train()'s own
-    per-epoch losses are finite and go down."""
+    """The grader's loss (cross-entropy on a batch of held-out images it chose, from the model's logits and its own
+    labels) is clearly lower after training than before; every convolution layer's parameters changed; and the
+    per-epoch losses train() returned are as many as the epochs, finite, and going down."""
     run, plan = _judged_run(student)
     losses, epochs = run["losses"], plan["epochs"]
     if losses is None:
@@ -339,41 +512,48 @@ def loss_goes_down(student):
         raise _fail(f"the loss became {losses[bad]} in epoch {bad + 1}: training diverged (learning rate far too "
                     f"high, or gradients piling up because optimizer.zero_grad() is missing?)",
                     f"losses: {_fmt_losses(losses)}")
-    before, after = run["loss_before"], run["loss_after"]
-    n = min(len(plan["train_y"]), 1000)
-    if before is not None and after is not None:
-        measured = f"mean cross-entropy on {n:,} training images: {before:.4g} before training, {after:.4g} after"
-        if not math.isfinite(after) or after > before:
-            raise _fail("the training loss went up: the updates make the model worse (a minus sign on the loss, "
-                        "maximize=True, or a negative learning rate?)", measured, f"losses: {_fmt_losses(losses)}")
-        if not after < 0.999 * before:
-            raise _fail("the training loss did not go down: the model did not change (learning rate 0? does the "
-                        "optimizer get model.parameters(), and does the loop call loss.backward() and "
-                        "optimizer.step()?)", measured, f"losses: {_fmt_losses(losses)}")
-        if not after < LOSS_DROP * before:
-            raise _fail(f"the training loss barely went down (by less than {(1 - LOSS_DROP) * 100:.0f} %): the "
-                        f"learning rate is far too small (Adam: 1e-3; plain SGD: about 0.1, or 0.01 with "
-                        f"momentum=0.9)", measured, f"losses: {_fmt_losses(losses)}")
-    elif len(losses) < 2:
-        raise _fail("cannot tell whether the loss went down: the trained model could not be evaluated and train() "
-                    "returned a single loss")
+    pair = _measured_losses(student, run, plan)
+    if pair is None:
+        raise _fail("cannot tell whether the loss went down: the model's scores for the grader's batch could not be "
+                    "computed before or after training")
+    before, after = pair
+    measured = (f"the grader's mean cross-entropy on {plan['loss_n']:,} held-out images: {before:.4g} before "
+                f"training, {after:.4g} after")
+    yours = f"the losses train() returned: {_fmt_losses(losses)}"
+    if not math.isfinite(after) or after > before:
+        raise _fail("the loss went up: training makes the model worse (a minus sign on the loss, maximize=True, or a "
+                    "negative learning rate?)", measured, yours)
+    if not after < 0.999 * before:
+        raise _fail("the loss did not go down: the model did not change (learning rate 0? does the optimizer get "
+                    "model.parameters(), and does the loop call loss.backward() and optimizer.step()?)",
+                    measured, yours)
+    if not after < LOSS_DROP * before:
+        raise _fail(f"the loss barely went down (by less than {(1 - LOSS_DROP) * 100:.0f} %): the learning rate is "
+                    f"far too small (Adam: 1e-3; plain SGD: about 0.1, or 0.01 with momentum=0.9)", measured, yours)
+    still = [name for name, moved in run["conv_changes"] if not (moved > 0)]
+    if still:
+        raise _fail(f"{len(still)} of {len(run['conv_changes'])} convolution layers did not change during training "
+                    f"(for example {still[0]}): does the model use them on its input, and does the optimizer get "
+                    f"all of model.parameters()?", measured)
     if len(losses) >= 2 and not losses[-1] < losses[0]:
         raise _fail(f"the per-epoch losses that train() returned do not go down (first {losses[0]:.4g}, last "
-                    f"{losses[-1]:.4g}): is each epoch's mean computed from that epoch's batches?",
-                    f"losses: {_fmt_losses(losses)}")
+                    f"{losses[-1]:.4g}): is each epoch's mean computed from that epoch's batches?", measured, yours)
 
 
 def accuracy(student):
-    """Held-out accuracy (computed here, from the grader's own labels) at or above the data set's bar."""
+    """Held-out accuracy (computed here from the model's logits and the grader's own labels) at or above the bar."""
     run, plan = _judged_run(student)
     ds = plan["dataset"]
     if "predict" in run["errors"]:
         raise _error_failure("predicting the held-out images", run["errors"]["predict"])
-    preds = run["predictions"]
-    if preds is None:
-        raise _malformed("no predictions")
-    correct = int(np.sum(preds == ds.test_y))
-    total = len(ds.test_y)
+    if run["logits"] is None:
+        raise _malformed("no logits for the held-out images")
+    preds = run["logits"].argmax(axis=1)
+    if not np.isfinite(run["logits"]).all():
+        preds = np.where(np.isfinite(run["logits"]).all(axis=1), preds, -1)   # a NaN score is no prediction
+    labels = plan["heldout_y"]
+    correct = int(np.sum(preds == labels))
+    total = len(labels)
     acc = correct / total
     bar = plan["bar"]
     shown, bar_shown = f"{acc * 100:.1f} %", f"{bar * 100:g} %"
@@ -389,7 +569,7 @@ def accuracy(student):
     elif losses and losses[-1] > 0.5:
         details.append("the training loss is still high at the end: check the learning rate (Adam: 1e-3) and that "
                        "every batch is used")
-    counts = np.bincount(preds, minlength=ds.num_classes)
+    counts = np.bincount(preds[preds >= 0], minlength=ds.num_classes)
     if counts.max() > 0.5 * total:
         details.append(f"the model predicts class {int(counts.argmax())} for {counts.max() * 100 / total:.0f} % of "
                        f"the images")
@@ -437,12 +617,15 @@ def on_device(student):
 
 
 def inside_budget(student):
-    """train() returned inside the time budget."""
+    """train() returned inside the time budget: CPU seconds of the student process on the CPU, wall seconds on a GPU,
+    both measured by the grader."""
     run, plan = _judged_run(student, finished=False)
     if run["timed_out"]:
         raise _fail(f"train() did not finish inside the {plan['budget']:g} s budget (an endless loop? the epoch "
                     f"loop should run `epochs` times, and `for images, labels in loader:` ends by itself)")
     _train_finished(run, plan)
-    secs = run["train_seconds"]
-    if secs is None or secs > plan["budget"]:
-        raise _fail(f"train() took {secs or float('nan'):.1f} s, over the {plan['budget']:g} s budget")
+    if run["over_budget"]:
+        used = run["cpu_seconds"] if plan["clock"] == "cpu" else run["wall_seconds"]
+        raise _fail(f"train() took {used:.1f} s{' of CPU time' if plan['clock'] == 'cpu' else ''}, over the "
+                    f"{plan['budget']:g} s budget (a smaller model, e.g. 16 and 32 channels with pooling after each "
+                    f"convolution, trains several times faster)")

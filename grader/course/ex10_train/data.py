@@ -42,6 +42,7 @@ SHIPPED_SEED = 0                # numpy default_rng(0): the one fixed split of t
 SHIPPED_TEST_FRACTION = 0.2     # of each class: 2,000 of the 10,000 images are held out
 PERTURB_SHIFTS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
 PERTURB_NOISE = {"mnist": 16.0, "digits": 1.0}   # Gaussian noise, in pixel units (MNIST 0-255, digits 0-16)
+PERTURB_SHIFT = {"mnist": True, "digits": False}  # 8x8 digits: noise only (one pixel is an eighth of a digit)
 
 # IDX type codes -> big-endian numpy dtypes (the format stores every multi-byte number big-endian).
 IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
@@ -136,14 +137,15 @@ def digits() -> Dataset:
         images[train_idx], labels[train_idx], images[test_idx], labels[test_idx], scale=16.0))
 
 
-def perturb(images: np.ndarray, seed: int, *, noise: float, top: int) -> np.ndarray:
+def perturb(images: np.ndarray, seed: int, *, noise: float, top: int, shift: bool = True) -> np.ndarray:
     """The held-out images as the student's model sees them: each shifted by one pixel in one of the 8 directions
-    (the edge that comes in is 0) plus Gaussian noise of standard deviation ``noise`` pixel units, rounded and
+    (``shift``; the edge that comes in is 0) plus Gaussian noise of standard deviation ``noise`` pixel units, rounded and
     clipped to 0..``top`` (MNIST 255, digits 16); (N, C, H, W) uint8 -> (N, C, H, W) uint8. A CNN shrugs this off; an
     exact-match lookup of the original images finds none of them, and nearest-neighbour lookups lose ground."""
     rng = np.random.default_rng(seed)
     n, _, h, w = images.shape
-    shifts = np.array(PERTURB_SHIFTS)[rng.integers(len(PERTURB_SHIFTS), size=n)]
+    choices = np.array(PERTURB_SHIFTS if shift else [(0, 0)])
+    shifts = choices[rng.integers(len(choices), size=n)]
     padded = np.pad(images, ((0, 0), (0, 0), (1, 1), (1, 1)))
     rows = (np.arange(h)[None, :] + 1 - shifts[:, :1])          # (N, H): out[y] = in[y - dy]
     cols = (np.arange(w)[None, :] + 1 - shifts[:, 1:])          # (N, W)

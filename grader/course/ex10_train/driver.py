@@ -1,37 +1,45 @@
 """Exercise 10's driver. It runs INSIDE the student process (the sandbox's "driver" request), never in the grader.
 
-The grader (checks.py beside this file) calls, through the sandbox::
+The grader (checks.py beside this file) makes three requests, in this order, through the sandbox::
 
-    student.run_driver("probe", sample, fn="build_model", scale=16.0, num_classes=10, seed=0)
-    student.run_driver("run", train_x, train_y, test_x, fn="train", scale=16.0, num_classes=10,
-                       device="cpu", epochs=15, seed=0, time_budget=60.0)
+    prepare(train_x, train_y, loss_x, scale=255.0, num_classes=10, device="cpu", seed=0, batch_size=64)
+    train(epochs=8, budget=60.0, clock="cpu")
+    predict(heldout_x)
 
-and the student process calls ``probe(student_module, ...)`` / ``run(student_module, ...)``. Plain data goes in (uint8
-pixels, int64 labels, numbers, strings) and plain data comes back (lists, numbers, strings, numpy arrays). The
-held-out labels never come here: ``run`` returns predicted classes and the grader computes the accuracy itself.
+and times the ``train`` request itself (wall clock, and the student process's CPU time read from outside). Plain data
+goes in (uint8 pixels, int64 training labels, numbers, strings) and plain data comes back (lists, numbers, strings,
+float32 logits). No held-out label ever comes here: ``loss_x`` and ``heldout_x`` are held-out images the grader
+shifted and blurred with noise from a seed this process never sees, and the grader computes the loss before and
+after training and the accuracy from the logits, with its own labels.
 
-What ``run`` does, in order:
-  1. seeds torch/numpy/random, turns on deterministic algorithms where torch has them (cuDNN deterministic, no
-     cuDNN benchmark, CUBLAS_WORKSPACE_CONFIG), and picks a thread count that does not oversubscribe the machine;
-  2. ``model = student.build_model(input_shape, num_classes)`` -- an exception here is reported as ``build``,
-     separately from ``train``, so the model-shape points can still be judged;
-  3. probes the output shape on a batch of 3 images (eval mode, no_grad; the model's mode is restored);
-  4. measures the mean cross-entropy of the untrained model on up to 1,000 training images (``loss_before``);
-  5. builds the DataLoader (TensorDataset, batch size 64, shuffled by a seeded generator, ``pin_memory`` on cuda)
-     and calls ``student.train(model, loader, device, epochs)`` under an in-process alarm at ``time_budget``
-     seconds (the sandbox's call timeout is the hard backstop for code that swallows the alarm);
-  6. records where the parameters and buffers ended up (device, dtype) -- the grader compares with ``device``;
-  7. measures ``loss_after`` on the same images, and predicts the held-out images (eval mode, no_grad, batches
-     of 500, on the device the model's parameters are on, one ``.cpu()`` at the end).
+What the requests do:
 
-This file runs in an untrusted process: a student can change what it sends back, but it can only send data, and
-the grader validates that data (types, shapes, ranges) and computes the accuracy from its own labels.
+* ``prepare``: seeds torch/numpy/random, turns on deterministic algorithms where torch has them (cuDNN
+  deterministic, no cuDNN benchmark, CUBLAS_WORKSPACE_CONFIG), picks a thread count that does not oversubscribe the
+  machine; refuses data-set libraries from now on (:data:`REFUSED`) and reports any already imported;
+  ``model = student.build_model(input_shape, num_classes)`` (an exception is reported as ``build``); probes the
+  output shape on 3 training images (eval mode, no_grad; the mode is restored); lists the convolution layers and
+  keeps a CPU copy of their parameters; computes the untrained model's logits for ``loss_x``; builds the DataLoader
+  (TensorDataset, shuffled by a seeded generator, ``pin_memory`` on cuda; with ``shift``, every training image moved
+  by up to one pixel at random, see :class:`ShiftedBatches`).
+* ``train``: calls ``student.train(model, loader, device, epochs)`` under an in-process alarm at ``budget``
+  seconds of this process's CPU time (``clock="cpu"``, ITIMER_PROF) or of wall time (``"wall"``, on a GPU); the
+  sandbox's timeout is the hard backstop for code that swallows the alarm or sleeps. Reports where the parameters
+  and buffers ended up, how far each convolution's parameters moved, and the losses train() returned.
+* ``predict``: the trained model's logits for the held-out images (eval mode, no_grad, batches of 500, pinned
+  memory and non-blocking copies to the model's device, one copy back to the CPU).
+
+This file runs in an untrusted process: a student can change what it sends back, but it can only send data; the
+grader validates it (types, shapes, ranges) and judges it against what it keeps to itself.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import os
 import random
 import signal
+import sys
 import time
 import warnings
 
@@ -39,8 +47,14 @@ import numpy as np
 
 PROBE_BATCH = 3          # an odd batch size catches a hard-coded batch size or a wrong view()
 PREDICT_BATCH = 500
-LOSS_SAMPLE = 1000
 ALARM_REPEAT = 0.5       # after the budget the alarm fires again every 0.5 s, in case the first one was swallowed
+# Libraries that ship data sets (MNIST among them): refused in this exercise, whatever the file system offers.
+REFUSED = ("sklearn", "keras", "tensorflow", "tensorflow_datasets", "torchvision", "torchtext", "torchaudio",
+           "datasets", "huggingface_hub", "mnist", "emnist", "idx2numpy", "openml", "fastai")
+# The grader's own modules that load the data (with the held-out labels) or judge it.
+REFUSED_MODULES = ("grader.course.ex10_train.data", "grader.course.ex10_train.checks")
+
+_STATE: dict = {}        # this process's model, loader and device between the requests
 
 
 class BudgetExceeded(BaseException):
@@ -57,8 +71,13 @@ def _problem(message: str) -> dict:
 
 
 class _Alarm:
-    def __init__(self, seconds: float):
+    """Raise BudgetExceeded in the main thread after ``seconds`` of CPU time (``clock="cpu"``: all threads of
+    this process, ITIMER_PROF) or of wall time (``"wall"``), then again every ALARM_REPEAT seconds."""
+
+    def __init__(self, seconds: float, clock: str):
         self.seconds = float(seconds)
+        self.timer, self.signum = ((signal.ITIMER_PROF, signal.SIGPROF) if clock == "cpu"
+                                   else (signal.ITIMER_REAL, signal.SIGALRM))
         self.armed = False
         self.fired = 0
 
@@ -68,16 +87,47 @@ class _Alarm:
             raise BudgetExceeded(f"train() did not finish inside the {self.seconds:g} s budget")
 
     def __enter__(self):
-        self._previous = signal.signal(signal.SIGALRM, self._handler)
+        self._previous = signal.signal(self.signum, self._handler)
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.001), ALARM_REPEAT)
+        signal.setitimer(self.timer, max(self.seconds, 0.001), ALARM_REPEAT)
         return self
 
     def __exit__(self, *exc):
         self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
-        signal.signal(signal.SIGALRM, self._previous)
+        signal.setitimer(self.timer, 0, 0)
+        signal.signal(self.signum, self._previous)
         return False
+
+
+class _RefuseDataLibraries(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Refuse imports of the libraries in :data:`REFUSED` (they ship the data sets) with a clear reason.
+
+    ``find_spec`` answers with a spec whose loading raises ImportError, rather than raising itself: torch probes
+    optional libraries with ``importlib.util.find_spec`` (torch._dynamo's trace rules, on the first optimizer), and
+    a probe that raises would break torch; the spec has no origin, so the probe records nothing."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in REFUSED or fullname in REFUSED_MODULES:
+            return importlib.machinery.ModuleSpec(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        raise ImportError(f"'import {module.__name__}' is not allowed in exercise 10: it reaches data sets (the "
+                          f"held-out digits among them); train on the loader you are given", name=module.__name__)
+
+
+def refused_loaded() -> list[str]:
+    """The refused libraries and modules this process has imported."""
+    return sorted({name.partition(".")[0] if name.partition(".")[0] in REFUSED else name
+                   for name in list(sys.modules) if name.partition(".")[0] in REFUSED or name in REFUSED_MODULES})
+
+
+def _refuse_from_now_on() -> None:
+    if not any(isinstance(f, _RefuseDataLibraries) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RefuseDataLibraries())
 
 
 def _threads() -> int:
@@ -173,50 +223,55 @@ def _probe_shape(torch, module, model, sample) -> tuple[list | None, str | None,
     return [int(s) for s in out.shape], f"a tensor of dtype {str(out.dtype).replace('torch.', '')}", None
 
 
-def _mean_loss(torch, model, x, y, num_classes: int):
-    """Mean cross-entropy of the model (eval mode, no_grad) on x, y; None when it cannot be computed."""
-    device, dtype = _placement(torch, model)
-    if device is None:
-        return None
-    was_training = model.training
-    model.eval()
-    try:
-        total = None
-        with torch.no_grad():
-            for i in range(0, len(x), PREDICT_BATCH):
-                logits = model(x[i:i + PREDICT_BATCH].to(device, dtype))
-                if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(x[i:i + PREDICT_BATCH]),
-                                                                                   num_classes):
-                    return None
-                part = torch.nn.functional.cross_entropy(logits.float(), y[i:i + PREDICT_BATCH].to(device),
-                                                         reduction="sum")
-                total = part if total is None else total + part
-        return float(total) / len(x)
-    except Exception:
-        return None
-    finally:
-        model.train(was_training)
+def _conv_layers(torch, model) -> list[tuple[str, object]]:
+    """(name, module) of every convolution layer (Conv1d/2d/3d and the transposed ones) in the model."""
+    conv = torch.nn.modules.conv._ConvNd
+    return [(name or type(m).__name__, m) for name, m in model.named_modules() if isinstance(m, conv)]
 
 
-def _predict(torch, model, images, num_classes: int):
+def _snapshot(torch, layers) -> dict:
+    return {name: [p.detach().to("cpu", copy=True) for p in m.parameters(recurse=False)] for name, m in layers}
+
+
+def _changes(torch, layers, before: dict) -> list[list]:
+    """[name, largest absolute change of any of its parameters] for every convolution layer."""
+    out = []
+    for name, m in layers:
+        moved = 0.0
+        for old, new in zip(before.get(name, []), m.parameters(recurse=False)):
+            if new.device.type == "meta" or new.shape != old.shape:
+                moved = float("nan")
+                break
+            moved = max(moved, float((new.detach().to("cpu", torch.float32) - old.float()).abs().max()))
+        out.append([name, moved])
+    return out
+
+
+def _logits(torch, model, images, num_classes: int):
+    """float32 numpy logits (N, num_classes) of the model on ``images`` (eval mode, no_grad, batches of 500, pinned
+    memory and non-blocking copies on cuda, one copy back to the CPU). Raises HarnessProblem for a wrong output."""
     device, dtype = _placement(torch, model)
     if device is None:
         raise HarnessProblem("the model cannot predict: its parameters hold no values (they are on the 'meta' "
                              "device, or there are none)")
     if device.type == "cuda":
         images = images.pin_memory()
+    was_training = model.training
     model.eval()
     chunks = []
-    with torch.no_grad():
-        for i in range(0, len(images), PREDICT_BATCH):
-            batch = images[i:i + PREDICT_BATCH].to(device, dtype, non_blocking=True)
-            logits = model(batch)
-            if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(batch), num_classes):
-                shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _type_name(logits)
-                raise HarnessProblem(f"the model's output for a batch of {len(batch)} held-out images is {shape}, "
-                                     f"expected shape ({len(batch)}, {num_classes})")
-            chunks.append(logits.argmax(dim=1))
-    return torch.cat(chunks).cpu().numpy().astype(np.int64)  # the one copy back to the CPU
+    try:
+        with torch.no_grad():
+            for i in range(0, len(images), PREDICT_BATCH):
+                batch = images[i:i + PREDICT_BATCH].to(device, dtype, non_blocking=True)
+                logits = model(batch)
+                if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(batch), num_classes):
+                    shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _type_name(logits)
+                    raise HarnessProblem(f"the model's output for a batch of {len(batch)} images is {shape}, "
+                                         f"expected shape ({len(batch)}, {num_classes})")
+                chunks.append(logits.detach().float())
+    finally:
+        model.train(was_training)
+    return torch.cat(chunks).cpu().numpy().astype(np.float32)  # the one copy back to the CPU
 
 
 def _plain_losses(torch, losses):
@@ -242,34 +297,49 @@ def _sync(torch, device) -> None:
         torch.cuda.synchronize(device)
 
 
-def probe(module, sample, *, scale: float, num_classes: int, seed: int = 0) -> dict:
-    """Build the model and run it on ``sample`` (a few uint8 images): its output shape, or where it failed."""
-    torch = _setup(seed)
-    x = _as_float(torch, sample, scale)
-    model, error = _build(torch, module, x.shape[1:], num_classes)
-    if error:
-        return {"output_shape": None, "output_type": None, "errors": {"build": error}}
-    shape, kind, error = _probe_shape(torch, module, model, x)
-    return {"output_shape": shape, "output_type": kind, "errors": {"forward": error} if error else {},
-            "batch": int(len(x))}
+class ShiftedBatches:
+    """The loader's collate_fn: stacks a batch, then moves every image by (dy, dx) drawn from {-1, 0, 1}^2 (the
+    edge that comes in is 0), from a seeded generator -- data augmentation that matches the held-out images, which
+    the grader shifts by one pixel. (B, C, H, W) float32 in, (B, C, H, W) out; labels untouched."""
+
+    def __init__(self, torch, seed: int):
+        self.torch = torch
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, batch):
+        torch = self.torch
+        x = torch.stack([item[0] for item in batch])
+        y = torch.stack([item[1] for item in batch])
+        n, c, h, w = x.shape
+        d = torch.randint(0, 3, (n, 2), generator=self.generator)          # 0, 1, 2 = shift by +1, 0, -1
+        padded = torch.nn.functional.pad(x, (1, 1, 1, 1))
+        rows = torch.arange(h)[None, :] + d[:, :1]                            # (B, H)
+        cols = torch.arange(w)[None, :] + d[:, 1:]                            # (B, W)
+        x = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None],
+                   rows[:, None, :, None], cols[:, None, None, :]]
+        return x, y
 
 
-def run(module, train_x, train_y, test_x, *, scale: float, num_classes: int, device: str, epochs: int,
-        seed: int = 0, time_budget: float = 60.0, batch_size: int = 64) -> dict:
-    """Build, train and predict; returns plain data only (see the module docstring)."""
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+# -- the three requests ------------------------------------------------------------------------------------------
+def prepare(module, train_x, train_y, loss_x, *, scale: float, num_classes: int, device: str, seed: int = 0,
+            batch_size: int = 64, shift: bool = True, refuse: bool = True) -> dict:
+    """Build the model, probe it, keep what training needs; see the module docstring. ``refuse``: refuse the data
+    libraries in this process from now on (tests that run this driver inside the test process pass False)."""
+    _STATE.clear()
+    if refuse:
+        _refuse_from_now_on()
     torch = _setup(seed)
     dev = torch.device(device)
-    out = {"device": str(dev), "device_name": None, "threads": torch.get_num_threads(), "output_shape": None,
-           "output_type": None, "losses": None, "losses_type": None, "loss_before": None, "loss_after": None,
-           "predictions": None, "param_names": [], "param_devices": [], "param_dtypes": [], "buffer_devices": [],
-           "train_seconds": None, "timed_out": False, "alarms": 0, "errors": {}}
-    if dev.type == "cuda":
-        out["device_name"] = torch.cuda.get_device_name(dev)
-
+    out = {"device": str(dev), "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None,
+           "threads": torch.get_num_threads(), "refused": refused_loaded() if refuse else [], "output_shape": None,
+           "output_type": None, "conv_layers": [], "logits_before": None, "errors": {}}
     x = _as_float(torch, train_x, scale)
     y = torch.from_numpy(np.array(train_y, dtype=np.int64, order="C"))
-    t = _as_float(torch, test_x, scale)
-
     model, error = _build(torch, module, x.shape[1:], num_classes)
     if error:
         out["errors"]["build"] = error
@@ -278,29 +348,47 @@ def run(module, train_x, train_y, test_x, *, scale: float, num_classes: int, dev
     out["output_shape"], out["output_type"] = shape, kind
     if error:
         out["errors"]["forward"] = error
+    layers = _conv_layers(torch, model)
+    out["conv_layers"] = [name for name, _ in layers]
     if shape == [min(PROBE_BATCH, len(x)), num_classes]:
-        out["loss_before"] = _mean_loss(torch, model, x[:LOSS_SAMPLE], y[:LOSS_SAMPLE], num_classes)
-
+        try:
+            out["logits_before"] = _logits(torch, model, _as_float(torch, loss_x, scale), num_classes)
+        except Exception:
+            out["logits_before"] = None
     _seed(torch, seed)  # training starts from the same RNG state whatever the probe did
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(x, y), batch_size=batch_size, shuffle=True,
-        generator=torch.Generator().manual_seed(seed), pin_memory=dev.type == "cuda")
+        generator=torch.Generator().manual_seed(seed), pin_memory=dev.type == "cuda",
+        collate_fn=ShiftedBatches(torch, seed + 1) if shift else None)
+    _STATE.update(refuse=refuse, torch=torch, model=model, loader=loader, device=dev, layers=layers,
+                  before=_snapshot(torch, layers), scale=float(scale), num_classes=int(num_classes))
+    return out
 
-    train = getattr(module, "train", None)
-    if not callable(train):
+
+def train(module, *, epochs: int, budget: float, clock: str = "cpu") -> dict:
+    """Call the student's train() under the budget; report the losses it returned and where the model ended up."""
+    out = {"losses": None, "losses_type": None, "timed_out": False, "alarms": 0, "wall_seconds": None,
+           "cpu_seconds": None, "param_names": [], "param_devices": [], "param_dtypes": [], "buffer_devices": [],
+           "conv_changes": [], "refused": [], "errors": {}}
+    if "model" not in _STATE:
+        out["errors"]["train"] = _problem("there is no model to train (build_model() failed)")
+        return out
+    torch, model, dev = _STATE["torch"], _STATE["model"], _STATE["device"]
+    fn = getattr(module, "train", None)
+    if not callable(fn):
         out["errors"]["train"] = _problem("the file has no function train()")
         return out
     finished = False
-    alarm = _Alarm(time_budget)
-    t0 = time.perf_counter()
+    alarm = _Alarm(budget, clock)
+    t0, c0 = time.perf_counter(), _cpu_seconds()
     try:
         try:
             with alarm:
-                losses = train(model, loader, dev, int(epochs))
+                losses = fn(model, _STATE["loader"], dev, int(epochs))
                 _sync(torch, dev)
             finished = True
         finally:
-            out["train_seconds"] = time.perf_counter() - t0
+            out["wall_seconds"], out["cpu_seconds"] = time.perf_counter() - t0, _cpu_seconds() - c0
             out["alarms"] = alarm.fired
     except BudgetExceeded:
         out["timed_out"] = True
@@ -308,20 +396,29 @@ def run(module, train_x, train_y, test_x, *, scale: float, num_classes: int, dev
         out["errors"]["train"] = _describe(exc, module)
     if alarm.fired:
         out["timed_out"] = True   # the student's code swallowed the alarm and finished late
-
     for name, p in model.named_parameters():
         out["param_names"].append(name)
         out["param_devices"].append(str(p.device))
         out["param_dtypes"].append(str(p.dtype).replace("torch.", ""))
     out["buffer_devices"] = [str(b.device) for b in model.buffers()]
-    if not finished:
-        return out
-    out["losses"], out["losses_type"] = _plain_losses(torch, losses)
+    out["conv_changes"] = _changes(torch, _STATE["layers"], _STATE["before"])
+    out["refused"] = refused_loaded() if _STATE.get("refuse") else []
+    _STATE["trained"] = finished
+    if finished:
+        out["losses"], out["losses_type"] = _plain_losses(torch, losses)
+    return out
 
-    if shape == [min(PROBE_BATCH, len(x)), num_classes]:
-        out["loss_after"] = _mean_loss(torch, model, x[:LOSS_SAMPLE], y[:LOSS_SAMPLE], num_classes)
+
+def predict(module, images) -> dict:
+    """The trained model's logits for ``images`` (the perturbed held-out images), or where that failed."""
+    out = {"logits": None, "errors": {}}
+    if not _STATE.get("trained"):
+        out["errors"]["predict"] = _problem("there is no trained model to predict with")
+        return out
+    torch = _STATE["torch"]
     try:
-        out["predictions"] = _predict(torch, model, t, num_classes)
+        out["logits"] = _logits(torch, _STATE["model"], _as_float(torch, images, _STATE["scale"]),
+                                _STATE["num_classes"])
     except HarnessProblem as exc:
         out["errors"]["predict"] = _problem(str(exc))
     except BaseException as exc:
