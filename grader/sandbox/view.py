@@ -84,8 +84,17 @@ def _distribution_paths(dist_name: str, follow: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
+# libraries that need no other distribution at run time: their view is found without reading any metadata
+_SELF_CONTAINED = frozenset({"numpy"})
+
+
 @functools.lru_cache(maxsize=None)
 def _library_paths(library: str, follow: bool) -> tuple[str, ...]:
+    if library in _SELF_CONTAINED:
+        found = _quick_origin(library)
+        if found:
+            libs = [f"{p}.libs" for p in found if os.path.isdir(f"{p}.libs")]   # numpy.libs: its OpenBLAS
+            return (*found, *libs)
     return tuple(library_paths(library, follow))
 
 
