@@ -12,8 +12,9 @@ How it runs:
 * N grading workers (``python -m grader.classroom.grading_worker SLOT``) each import torch, hypothesis and the
   checks once and grade job after job with :func:`grader.grading.grade_exercise`, exactly as ``grade exercise N``
   does, except that every student file runs in a child forked from the worker's
-  :class:`grader.sandbox.zygote.Zygote`: a private copy of the file in an empty workspace, and, as root, an
-  unprivileged uid per worker slot and a chroot into the workspace;
+  :class:`grader.sandbox.zygote.Zygote`, in the cage (:mod:`grader.sandbox.cage`: namespaces, a read-only view
+  holding that student's staged files at /submission, a capped workspace, as root a uid leased for this worker);
+  inputs are drawn with the course secret (:mod:`grader.classroom.secret`);
 * each finished exercise is appended to ``results.jsonl`` (fsync'ed) at once; a worker that hangs past the job's
   deadline or dies is killed and replaced, and its job is retried once, then recorded as an error;
 * at the end (or on Ctrl-C / SIGTERM) grades.csv, feedback/ and the summary are regenerated from results.jsonl.

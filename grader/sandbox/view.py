@@ -163,7 +163,10 @@ def cage_spec(libraries, submission: str, *, uid: int | None, userns: bool, work
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix, "installed_base": sys.base_prefix,
             "installed_platbase": sys.base_exec_prefix}
     stdlib = sysconfig.get_path("stdlib", vars=base)
-    ro = [stdlib, sysconfig.get_path("platstdlib", vars=base), str(PACKAGE_DIR)]
+    from grader.sandbox.environment import runtime_path
+
+    # the grader package, and the PYTHONPATH folder through which student processes import it (a link to it)
+    ro = [stdlib, sysconfig.get_path("platstdlib", vars=base), str(PACKAGE_DIR), runtime_path()]
     ro += [d for d in cage._LIB_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     ro += [f for f in ("/etc/ld.so.cache",) if os.path.isfile(f)]
     links = {d: os.readlink(d) for d in cage._LIB_DIRS if os.path.islink(d)}
