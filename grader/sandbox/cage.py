@@ -373,6 +373,26 @@ def remove_cgroups(folders) -> None:
                 time.sleep(0.005)
 
 
+def remove_stale_cgroups() -> int:
+    """Remove the folders of caged processes whose starter (the grader or a zygote) is gone: what a killed run
+    left behind. Returns how many were removed."""
+    removed = 0
+    parents = [f"{CGROUP_ROOT}/{c}/{CGROUP_NAME}" for c in ("memory", "pids", "cpu")] + \
+        [f"{CGROUP_ROOT}/{CGROUP_NAME}"]
+    for parent in parents:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            starter, _, pid = name.partition("-")
+            if not (starter.isdigit() and pid.isdigit()) or os.path.exists(f"/proc/{starter}"):
+                continue
+            remove_cgroups([f"{parent}/{name}"])
+            removed += not os.path.isdir(f"{parent}/{name}")
+    return removed
+
+
 # -- probing -----------------------------------------------------------------------------------------------------
 _AVAILABLE: dict[bool, str | None] = {}
 
