@@ -18,7 +18,7 @@ import re
 import sys
 import sysconfig
 
-from grader.paths import PACKAGE_DIR
+from grader.paths import PACKAGE_DIR, PRIVATE_DIRS
 from grader.sandbox import cage
 
 
@@ -179,6 +179,7 @@ def cage_spec(libraries, submission: str, *, uid: int | None, userns: bool, work
         packages += _library_paths(lib, True)
     devices = sorted(glob.glob("/dev/nvidia*")) if "torch" in libraries else []
     return {"ro": list(dict.fromkeys(ro)), "links": links, "hide": base_site, "packages": list(dict.fromkeys(packages)),
+            "private": [str(p) for p in PRIVATE_DIRS],
             "devices": devices, "submission": submission, "uid": uid, "userns": userns,
             "workspace_mb": workspace_mb, "workspace_files": workspace_files}
 
