@@ -103,7 +103,7 @@ def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret,
             result.checks = [CheckResult(c.name, c.points, False, message="the file could not be loaded")
                              for c in ex.checks]
         else:
-            student = Student(box, ex.number, deadline=time.monotonic() + ex.time_budget,
+            student = Student(box, ex.number, budget=ex.time_budget, wall_factor=ex.limits.wall_factor,
                               options=dict(options or {}), mistakes=ex.mistakes(), driver=ex.driver_module,
                               secret=secret, replay=store)
             with replay.active(store):

@@ -52,7 +52,7 @@ class ReferenceBox:
         out = _wire(out)
         return (out, tuple(_wire(args)), _wire(kwargs)) if return_args else out
 
-    def run_driver(self, target: str, *args, timeout=None, **kwargs):
+    def run_driver(self, target: str, *args, timeout=None, wall=None, **kwargs):
         module, _, function = target.partition(":")
         return _wire(getattr(importlib.import_module(module), function)(self.module, *_wire(list(args)),
                                                                         **_wire(kwargs)))

@@ -87,7 +87,7 @@ class InProcessBox:
     def load(self):
         return LoadResult(True, tuple(f for f in EX.functions if callable(getattr(self.module, f, None))))
 
-    def run_driver(self, target: str, *args, timeout=None, **kwargs):
+    def run_driver(self, target: str, *args, timeout=None, wall=None, **kwargs):
         mod_name, _, fn_name = target.partition(":")
         fn = getattr(importlib.import_module(mod_name), fn_name)
         if fn_name == "prepare":
@@ -406,7 +406,7 @@ def test_the_held_out_images_are_perturbed_per_run_and_never_their_labels(tmp_pa
     sent = []
 
     class Recorder(InProcessBox):
-        def run_driver(self, target, *args, timeout=None, **kwargs):
+        def run_driver(self, target, *args, timeout=None, wall=None, **kwargs):
             sent.append((target.rpartition(":")[2], args, kwargs))
             return super().run_driver(target, *args, timeout=timeout, **kwargs)
 

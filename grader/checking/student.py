@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from grader.sandbox.client import Sandbox, SandboxFailure, StudentRaised
+from grader.sandbox.cputime import CPUS
 
 
 class CheckFailed(Exception):
@@ -55,17 +56,23 @@ class Student:
     ``mistakes``: the exercise's named mistakes (diagnosis of wrong answers); ``driver``: the module of grader code
     that runs inside the student process (``run_driver``); ``options``: grading options from the caller (e.g.
     ``--data`` for exercise 10); ``info``: facts a check wants shown (device used, accuracy, ...).
+
+    ``budget``: the CPU seconds every process of this grading may use together (the box's ``cpu_used()``), with a
+    wall-clock safety net of ``wall_factor`` times that from ``started`` (where the box has no CPU clock, the budget
+    itself is wall-clock time). Once one runs out, no further check calls the student's code.
     """
 
     box: Sandbox
     exercise: int
-    deadline: float = float("inf")
+    budget: float = float("inf")
+    wall_factor: float = 4.0
     info: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     mistakes: object = None
     driver: str | None = None
     secret: str | None = None
     replay: object = None     # a grader.checking.replay.Store: stored cases to replay, or None
+    started: float = field(default_factory=time.monotonic, init=False)
     last_call: CallRecord | None = field(default=None, init=False)
     check: str = field(default="", init=False)
     _memo: dict = field(default_factory=dict, init=False, repr=False)
@@ -94,16 +101,18 @@ class Student:
         return answer
 
     def run_driver(self, function: str, *args, fn: str, shown_as: dict | None = None,
-                   timeout: float | None = None, **kwargs):
+                   timeout: float | None = None, wall: float | None = None, **kwargs):
         """Run ``function`` of the exercise's driver module inside the student process, with call()'s handling.
 
         For student functions that need what cannot cross the process boundary (a Python function, a model): the
         driver gets the student's module and plain data, calls the student, and returns plain data. ``fn`` is the
         student function it exercises (named in messages); ``shown_as`` is that call's keyword arguments as failure
         messages and the named mistakes should see them. Record the student's answer with :meth:`answered`.
+        ``timeout``: the request's CPU budget; ``wall``: its wall-clock limit (see :meth:`Sandbox.run_driver`).
         """
         self.last_call = None if shown_as is None else CallRecord(fn, (), dict(shown_as))
-        return self._guarded(fn, lambda: self.box.run_driver(f"{self.driver}:{function}", *args, timeout=timeout,
+        limits = {"timeout": timeout, **({"wall": wall} if wall is not None else {})}
+        return self._guarded(fn, lambda: self.box.run_driver(f"{self.driver}:{function}", *args, **limits,
                                                              **kwargs), rename=(function, f"{fn}()"))
 
     def answered(self, result) -> None:
@@ -123,10 +132,28 @@ class Student:
             return None
         return self.mistakes.diagnose(call)
 
+    def _over_budget(self) -> str:
+        """What ran out ("used 31.2 s of CPU time, budget 30 s"), or "" while both budgets last. /proc is read only
+        once the CPU budget could have run out (the processes gain at most one CPU second per CPU per second)."""
+        if self.budget == float("inf"):
+            return ""
+        elapsed = time.monotonic() - self.started
+        net = self.wall_factor * self.budget
+        if elapsed > net:
+            return (f"{elapsed:.0f} s of wall-clock time, the safety net of {self.wall_factor:g}x its "
+                    f"{self.budget:g} s CPU budget")
+        if elapsed * CPUS <= self.budget:
+            return ""
+        used = getattr(self.box, "cpu_used", lambda: None)()
+        if used is None:    # no CPU clock here: the budget is wall-clock time
+            return f"{elapsed:.1f} s, budget {self.budget:g} s" if elapsed > self.budget else ""
+        return f"used {used:.1f} s of CPU time, budget {self.budget:g} s" if used > self.budget else ""
+
     def _guarded(self, fn: str, run, rename: tuple[str, str] | None = None):
         """Run one request to the student process, turning every outcome but a return value into a failure."""
-        if time.monotonic() > self.deadline:
-            raise Abort(CheckFailed("the exercise's time budget ran out before this check could finish",
+        over = self._over_budget()
+        if over:
+            raise Abort(CheckFailed(f"the exercise's time budget ran out before this check could finish ({over})",
                                     kind="budget"))
         if self.box.load().ok and fn not in self.box.load().functions:
             raise Abort(CheckFailed(f"{self.box.file.name} has no function {fn}() (was it renamed or deleted?)",

@@ -176,7 +176,9 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
                                       None))
                     continue
                 lim = ex.with_limits(**(overrides or {}))
-                deadline = lim.time_budget + lim.limits.load_seconds + 2 * lim.limits.call_seconds + 60
+                # the budgets count CPU time; a job may take their wall-clock safety net on a busy machine
+                deadline = lim.limits.wall_factor * (lim.time_budget + lim.limits.load_seconds
+                                                     + 2 * lim.limits.call_seconds) + 60
                 queue.append(Job(len(queue), sub.student, sub.slug, ex.number, str(folder), digest, sub.late,
                                  deadline))
         notes = {sub.student: sub.notes for sub in subs}

@@ -48,7 +48,7 @@ class Exercise:
     checks: tuple[Check, ...]
     hints: tuple[str, ...]
     topic: str                     # one line for `grade list`
-    time_budget: float = 30.0      # seconds for the whole exercise (all checks)
+    time_budget: float = 30.0      # CPU seconds for the whole exercise (all checks; wall net: limits.wall_factor x)
     limits: Limits = field(default_factory=Limits)
     libraries: tuple[str, ...] = ("numpy",)   # the third-party packages the student's code may import
     driver: bool = False           # the exercise has a driver.py that runs inside the student process

@@ -9,6 +9,10 @@
   * :class:`SandboxFailure` -- the process timed out, crashed, exited or spoke garbage. The process is gone; the
     next ``call`` starts a fresh one (and re-loads the file), so one hang costs one property, not the exercise.
 
+Time limits count the CPU time of the student's process tree (:mod:`grader.sandbox.cputime`): a call may use
+``Limits.call_seconds`` of it, loading ``Limits.load_seconds``; a wall-clock safety net of ``Limits.wall_factor``
+times that still ends a process that sleeps or blocks. :meth:`Sandbox.cpu_used` is the total over every process.
+
 By default each sandbox starts a fresh interpreter (``grade exercise``: one student, on their own machine). Batch
 grading passes a :class:`grader.sandbox.zygote.Zygote` as ``spawner``: a clean process that imported numpy once and
 forks a child per student file (milliseconds instead of 0.1-0.2 s).
@@ -23,12 +27,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.paths import COURSE_ROOT
-from grader.sandbox import protocol
+from grader.sandbox import cputime, protocol
 from grader.sandbox.environment import base_env, capture_file
 from grader.sandbox.isolation import kill_group
 from grader.sandbox.limits import DEFAULT_SANDBOX_NPROC, Limits
@@ -149,6 +152,7 @@ class Sandbox:
         self.file = Path(self.file).resolve()
         self.proc: subprocess.Popen | ForkedProcess | None = None
         self.student_seconds = 0.0
+        self._cpu_done = 0.0      # CPU seconds of the processes that ended (measured before they were stopped)
         self.calls = 0
         self.processes = 0
         self.isolation: dict = {}
@@ -197,7 +201,7 @@ class Sandbox:
             config.update(self._cage_config(mode.uid, mode.userns))
             config["env"] = env
         try:
-            protocol.write_message(self._req_w, config, timeout=self.limits.load_seconds)
+            protocol.write_message(self._req_w, config, timeout=self.limits.load_seconds * self.limits.wall_factor)
         except OSError:
             pass  # the process died at once (or hung); load() reports it
 
@@ -309,7 +313,8 @@ class Sandbox:
         if self._load_result is not None:
             return self._load_result
         try:
-            reply = self._read(self.limits.load_seconds, during="loading the file")
+            # from the process's start: what starting the interpreter and importing the file cost
+            reply = self._read(self.limits.load_seconds, during="loading the file", start_cpu=0.0)
         except SandboxFailure as exc:
             self._load_result = LoadResult(False, failure=str(exc))
             return self._load_result
@@ -337,24 +342,30 @@ class Sandbox:
         return self._request({"op": "call", "fn": fn, "args": list(args), "kwargs": kwargs,
                               "return_args": return_args}, timeout, during=f"{fn}()", keep_args=return_args)
 
-    def run_driver(self, target: str, *args, timeout: float | None = None, **kwargs):
+    def run_driver(self, target: str, *args, timeout: float | None = None, wall: float | None = None, **kwargs):
         """Run grader-owned driver code ``module:function`` inside the student process: it gets the student's module
-        and plain data, and returns plain data (see :mod:`grader.sandbox.student_process`)."""
+        and plain data, and returns plain data (see :mod:`grader.sandbox.student_process`). ``timeout``: its CPU
+        budget (default ``Limits.call_seconds``); ``wall``: its wall-clock limit (default ``Limits.wall_factor``
+        times the budget)."""
         return self._request({"op": "driver", "target": target, "args": list(args), "kwargs": kwargs},
-                             timeout, during=target.rpartition(":")[2])
+                             timeout, during=target.rpartition(":")[2], wall=wall)
 
-    def _request(self, message: dict, timeout: float | None, during: str, keep_args: bool = False):
+    def _request(self, message: dict, timeout: float | None, during: str, keep_args: bool = False,
+                 wall: float | None = None):
         load = self.load()
         if not load.ok:
             raise SandboxFailure(f"the file could not be loaded: {load.describe()}", "load")
         self.calls += 1
+        budget = timeout or self.limits.call_seconds
+        wall = wall or budget * self.limits.wall_factor
+        clock = cputime.Budget(budget, wall, self._tree_cpu)   # from before the request: the call's own CPU time
         try:
-            protocol.write_message(self._req_w, message, timeout=timeout or self.limits.call_seconds)
+            protocol.write_message(self._req_w, message, timeout=wall)
         except protocol.WriteTimeout:
-            raise self._timed_out(during, 0.0) from None
+            raise self._timed_out(during, cputime.Exceeded("wall", wall, wall)) from None
         except OSError:
             raise self._died(during) from None
-        reply = self._read(timeout or self.limits.call_seconds, during=during)
+        reply = self._read(budget, during=during, clock=clock)
         self.student_seconds += float(reply.get("time", 0.0)) if isinstance(reply.get("time"), float) else 0.0
         if "error" in reply:
             raise StudentRaised(reply["error"])
@@ -367,12 +378,15 @@ class Sandbox:
                     kwargs if isinstance(kwargs, dict) else {})
         return reply["ok"]
 
-    def _read(self, timeout: float, during: str):
-        deadline = time.monotonic() + timeout
+    def _read(self, timeout: float, during: str, clock: cputime.Budget | None = None, start_cpu: float = -1.0):
+        """One reply, within the CPU budget ``timeout`` (or ``clock``, begun earlier) and its wall-clock net."""
+        if clock is None:
+            start = start_cpu if cputime.available() else None   # None: no CPU clock, the budget is wall-clock
+            clock = cputime.Budget(timeout, timeout * self.limits.wall_factor, self._tree_cpu, start)
         try:
-            header_len, body_len = self._read_until(16, deadline, during, sizes=True)
-            header = self._read_until(header_len, deadline, during)
-            body = self._read_until(body_len, deadline, during)
+            header_len, body_len = self._read_until(16, clock, during, sizes=True)
+            header = self._read_until(header_len, clock, during)
+            body = self._read_until(body_len, clock, during)
             reply = protocol.decode(header, body)
         except protocol.ProtocolError as exc:
             self._stop()
@@ -382,15 +396,16 @@ class Sandbox:
             raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
         return reply
 
-    def _read_until(self, n: int, deadline: float, during: str, sizes: bool = False):
+    def _read_until(self, n: int, clock: cputime.Budget, during: str, sizes: bool = False):
         buf = bytearray()
         while len(buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise self._timed_out(during, deadline)
+            try:
+                left = clock.wait()
+            except cputime.Exceeded as over:
+                raise self._timed_out(during, over) from None
             ready, _, _ = select.select([self._resp_r], [], [], left)
             if not ready:
-                raise self._timed_out(during, deadline)
+                continue
             chunk = os.read(self._resp_r, min(n - len(buf), 1 << 20))
             if not chunk:
                 raise self._died(during)
@@ -404,11 +419,14 @@ class Sandbox:
             return header_len, body_len
         return bytes(buf)
 
-    def _timed_out(self, during: str, deadline: float) -> SandboxFailure:
+    def _timed_out(self, during: str, over: cputime.Exceeded) -> SandboxFailure:
         self._stop()
-        return SandboxFailure(f"timed out: {during} did not finish within the time limit "
-                              f"(an endless loop, far too slow, or a process that stopped reading its requests)",
-                              "timeout")
+        if over.clock == "cpu":
+            return SandboxFailure(f"timed out: {during} used {over.used:.1f} s of CPU time, budget {over.limit:g} s "
+                                  f"(an endless loop, or far too slow)", "timeout")
+        return SandboxFailure(f"timed out: {during} did not finish within {over.limit:g} s of wall-clock time "
+                              f"(the safety net beside its CPU budget: waiting, sleeping, or a process that stopped "
+                              f"reading its requests)", "timeout")
 
     def _died(self, during: str) -> SandboxFailure:
         code = None
@@ -449,6 +467,7 @@ class Sandbox:
 
     def _stop(self) -> None:
         if self.proc is not None:
+            self._cpu_done += self._tree_cpu() or 0.0
             pid = self.proc.pid
             kill_group(self.proc)
             if isinstance(self.proc, ForkedProcess):
@@ -479,18 +498,17 @@ class Sandbox:
         if self._load_result is not None and self._load_result.ok:
             self._load_result = None  # a fresh process re-loads on the next call
 
-    def cpu_seconds(self) -> float | None:
-        """CPU seconds (user + system) the live student process and its reaped children have used so far, as the
-        kernel counts them (/proc/PID/stat); None when there is no process or no /proc."""
-        if self.proc is None:
+    def _tree_cpu(self) -> float | None:
+        """CPU seconds the live student process and everything it started have used so far, as the kernel counts
+        them (:func:`grader.sandbox.cputime.tree_seconds`); None when there is no process or no /proc."""
+        return None if self.proc is None else cputime.tree_seconds(self.proc.pid)
+
+    def cpu_used(self) -> float | None:
+        """CPU seconds used by every process of this sandbox so far (the ended ones and the live one); None where
+        this machine has no CPU clock (/proc)."""
+        if not cputime.available():
             return None
-        try:
-            with open(f"/proc/{self.proc.pid}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            return None
-        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-        return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+        return self._cpu_done + (self._tree_cpu() or 0.0)
 
     def output(self) -> str:
         """What the student's code printed (all processes so far), truncated for display."""

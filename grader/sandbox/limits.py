@@ -1,4 +1,9 @@
-"""Resource limits for one student process (plain data: importing this loads nothing else)."""
+"""Resource limits for one student process (plain data: importing this loads nothing else).
+
+Time budgets count the CPU time of the student's process tree (measured by the grader from /proc, see
+:mod:`grader.sandbox.cputime`), not wall-clock time: what runs beside a student cannot change their grade. A
+wall-clock safety net of ``wall_factor`` times each budget still ends a process that sleeps or blocks for ever.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +13,10 @@ from dataclasses import dataclass
 class Limits:
     """Resource limits for one student process."""
 
-    call_seconds: float = 10.0       # wall time for one call
-    load_seconds: float = 20.0       # wall time for starting the process and importing the file
+    call_seconds: float = 10.0       # CPU time for one call
+    load_seconds: float = 20.0       # CPU time for starting the process and importing the file
+    wall_factor: float = 4.0         # wall-clock safety net: a call (a load, an exercise) ends after this many times
+                                     # its CPU budget in wall-clock time, even if it used little CPU
     memory_mb: int | None = 1024     # address space (RLIMIT_AS)
     output_mb: int = 8               # largest file the process may write, its captured output included
     cpu_seconds: int | None = 300    # CPU seconds over the process's life

@@ -38,7 +38,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import math
-import os
 import secrets
 import time
 from pathlib import Path
@@ -48,6 +47,7 @@ import numpy as np
 from grader.checking.student import Abort, CheckFailed, Student, traceback_lines
 from grader.course.ex10_train import data as data_mod
 from grader.course.ex10_train.driver import REFUSED, REFUSED_MODULES
+from grader.sandbox import cputime
 
 SEED = 0
 BATCH_SIZE = 64
@@ -211,11 +211,12 @@ def _shared(student: Student, key: str, compute) -> dict:
     return value
 
 
-def _driver(student: Student, function: str, *args, fn: str, timeout: float, **kwargs):
+def _driver(student: Student, function: str, *args, fn: str, timeout: float, wall: float | None = None, **kwargs):
     """Run the driver's ``function`` (exercising the student's ``fn``) in the student process; (result, None) or
-    (None, CheckFailed)."""
+    (None, CheckFailed). ``timeout``: the request's CPU budget; ``wall``: its wall-clock limit (default: the
+    sandbox's safety net, a multiple of ``timeout``)."""
     try:
-        return student.run_driver(function, *args, fn=fn, timeout=timeout, **kwargs), None
+        return student.run_driver(function, *args, fn=fn, timeout=timeout, wall=wall, **kwargs), None
     except Abort as abort:      # timeout, crash, the time budget
         return None, abort.failure
     except CheckFailed as exc:  # only possible if the student's code broke the driver itself
@@ -302,16 +303,13 @@ def _valid_prepare(result, plan: dict) -> dict:
 
 
 def _process_cpu(box) -> float | None:
-    """CPU seconds (user + system, its reaped children included) of the student process, read from /proc by the
-    grader; None where there is no /proc or no process id."""
+    """CPU seconds (user + system) of the student process and everything it started (in a cage: the keeper, the
+    namespace's pid 1 and the student's process), read from /proc by the grader; None where there is no /proc or no
+    process id."""
     pid = getattr(getattr(box, "proc", None), "pid", None)
     if not isinstance(pid, int):
         return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
+    return cputime.tree_seconds(pid)
 
 
 def _training(student: Student) -> dict:
@@ -338,7 +336,7 @@ def _train(student: Student) -> dict | CheckFailed:
     backstop = plan["budget"] * (WALL_FACTOR if plan["clock"] == "cpu" else 1.0) + plan["grace"]
     cpu0, t0 = _process_cpu(student.box), time.perf_counter()
     result, failure = _driver(student, "train", fn="train", epochs=plan["epochs"], budget=plan["budget"],
-                              clock=plan["clock"], timeout=backstop)
+                              clock=plan["clock"], timeout=backstop, wall=backstop)
     wall, cpu1 = time.perf_counter() - t0, _process_cpu(student.box)
     if failure is not None and failure.kind == "timeout":
         student.info["training time"] = f"did not finish inside the budget ({budgets_text(plan)})"
