@@ -30,6 +30,12 @@ pytestmark = pytest.mark.skipif(
 HONEST = ("aa_honest", "mm_honest", "zz_honest")
 ARCHIVES = ("zip_slip", "symlinked")
 OVERRIDES = {"call_seconds": 1.5, "load_seconds": 6.0, "time_budget": 6.0}
+# Every attack gets 0 on the exercise (issue 11), but for these, which keep points legitimately: a file whose own code
+# is correct ("full" in tests/hostile_sources.py: writes_outside, whose writes fail, keeps 12/12; "any":
+# threads_and_daemons, a correct conv2d whose spinning threads race its own CPU budget) and this one:
+KEEPS_POINTS = {
+    "modifies_inputs": "its values are right: it loses only the check 'does not modify its inputs'",
+}
 
 
 def _tree_digest(root: Path) -> dict:
@@ -175,7 +181,10 @@ def test_each_attack_fails_clearly(hostile_batch, name):
         return
     if status == "any":
         return
-    assert row["score"] < row["max_score"], (name, messages)
+    if name in KEEPS_POINTS:
+        assert 0 < row["score"] < row["max_score"], (name, KEEPS_POINTS[name], messages)
+    else:
+        assert row["score"] == 0, (name, row["score"], messages)
     assert row["status"] == status, (name, row["status"], messages)
     if needle:
         assert any(needle in m for m in messages), (name, needle, messages)
