@@ -152,3 +152,25 @@ def test_grading_a_stub_in_chinese(tmp_path):
 def test_an_unknown_language_is_a_one_line_usage_error(tmp_path):
     out = _grade(["--lang", "klingon", "list", "--path", str(EXERCISES)], tmp_path)
     assert out.returncode == 2 and "unknown language 'klingon'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_batch_feedback_in_chinese_and_unchanged_in_english():
+    """feedback/<student>.md: headings, check names, the named mistake and the hint in zh-TW; English by default."""
+    from grader import course
+    from grader.classroom.feedback import student_markdown
+    from grader.results import CheckResult, ExerciseResult
+
+    ex = course.get(4)
+    mistake = ex.mistakes().by_id("ex04-kernel-flipped").message
+    result = ExerciseResult(4, ex.title, ex.file, "failed", ex.points, hint=ex.hints[0], checks=[
+        CheckResult(ex.checks[0].name, 2, True, 2),
+        CheckResult(ex.checks[1].name, 4, False, message="the result differs", misconception=mistake)])
+    english = student_markdown("ann", [result], grader_version="1.0")
+    assert "## Exercise 4: Convolution layer, forward pass -- 2/12 (failed)" in english
+    assert f"likely mistake: {mistake}" in english and "Hint: out[n, f, i, j]" in english
+    with i18n.speaking("zh-TW"):
+        chinese = student_markdown("ann", [result], grader_version="1.0")
+    assert "## 第 4 題：卷積層的前向傳播（forward pass） -- 2/12 (未通過)" in chinese
+    assert "可能的錯誤：卷積核被翻轉了" in chinese and "**通過** 投影片範例" in chinese
+    assert "提示：out[n, f, i, j] = b[f]" in chinese and "`grade hint 4`" in chinese
+    assert student_markdown("ann", [result], grader_version="1.0") == english
