@@ -33,7 +33,8 @@ PLACEHOLDER = re.compile(r"\{[A-Za-z_0-9.\[\]]*(?:![rsa])?(?::[^{}]*)?\}|%(?:\([
 
 
 def declared_messages():
-    """(text, (path, line)) for every student-facing text the exercises declare as data."""
+    """(text, (path, line)) for every student-facing text declared as data: the exercises' texts and the quizzes'
+    concept questions."""
     from grader import course
 
     for ex in course.EXERCISES:
@@ -47,6 +48,11 @@ def declared_messages():
         mistakes = ex.mistakes()
         for entry in mistakes.entries if mistakes else ():
             yield entry.message, (f"grader/course/{ex.package}/mistakes.py", 0)
+    from grader.quiz.generators import CONCEPTS   # the quizzes' multiple-choice questions and options
+
+    for question, right, wrong in CONCEPTS:
+        for text in (question, right, *wrong):
+            yield text, ("grader/quiz/generators.py", 0)
 
 
 def extract() -> Catalog:

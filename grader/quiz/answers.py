@@ -9,7 +9,8 @@ What is accepted (answers come from paper transcribed by a TA, from web forms an
 - shapes: ``32x32x10``, ``32 × 32 × 10``, ``(32, 32, 10)``, ``32*32*10``, ``32 by 32 by 10``, and channels-first
   ``10x32x32`` (PyTorch's C×H×W order);
 - multiple choice: ``B``, ``b)``, ``(b)``, ``B. To shrink ...``, the option's text, or its number (``2``);
-- "does it fit": an output size, or ``does not fit`` / ``doesn't fit`` / ``no`` / ``not`` / ``none``.
+- "does it fit": an output size, or ``does not fit`` / ``doesn't fit`` / ``no`` / ``not`` / ``none`` (in Chinese
+  ``放不進去`` / ``放不下`` / ``不適合``).
 
 :func:`check` never raises for a wrong answer; :class:`Unreadable` means the text could not be read as the kind of
 answer asked for at all (its message says why, for the student and the TA).
@@ -174,8 +175,8 @@ def parse_shape(text) -> tuple[int, ...]:
     return tuple(out)
 
 
-NO_WORDS = re.compile(r"\b(?:no|not|doesn'?t|does\s+not|cannot|can'?t|won'?t|none|invalid|impossible)\b|^[nx]$",
-                      re.I)
+NO_WORDS = re.compile(r"\b(?:no|not|doesn'?t|does\s+not|cannot|can'?t|won'?t|none|invalid|impossible)\b|^[nx]$"
+                      r"|放不進|放不下|不適合|不合適", re.I)
 
 
 def parse_fit(text) -> int | None:
