@@ -83,6 +83,25 @@ def test_no_translated_call_hides_inside_an_f_string():
     assert found == []
 
 
+def test_no_function_that_translates_rebinds_the_underscore():
+    """`x, _ = ...` inside a function that calls _("...") makes _ a local: the call then fails at run time."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            nodes = list(ast.walk(fn))
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in nodes)
+            scoped = {id(t) for c in nodes if isinstance(c, (ast.ListComp, ast.SetComp, ast.DictComp,
+                                                               ast.GeneratorExp))
+                      for g in c.generators for t in ast.walk(g.target)}
+            binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) and id(n) not in
+                        scoped for n in nodes)
+            if calls and binds:
+                found.append(f"{path.relative_to(PACKAGE)}:{fn.name}")
+    assert found == []
+
+
 @pytest.mark.parametrize("tag, code", [("zh-TW", "zh_TW"), ("zh_TW.UTF-8", "zh_TW"), ("zh_Hant_TW", "zh_TW"),
                                        ("en_US.UTF-8", "en"), ("C.UTF-8", "en"), ("fr_FR.UTF-8", None)])
 def test_language_tags(tag, code):

@@ -174,7 +174,7 @@ def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str =
     """
     before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
     try:
-        got, _, after = student.call(fn, return_args=True, **case)
+        got, _printed, after = student.call(fn, return_args=True, **case)
     except CheckFailed as failure:
         if failure.kind == "raised":
             return False

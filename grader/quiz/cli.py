@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from grader.i18n import gettext as _
+
 KIND_NAMES = ("conv, conv_stride, conv_padding, output_size, stride_fit, same_padding, conv_params, model_params, "
               "max_pool, avg_pool, relu, softmax, cross_entropy, conv_backprop, concept")
 
@@ -162,11 +164,12 @@ def take_cmd(seed, student_id, questions, kinds, quiz_dir, secret):
         entry = next((s for s in meta["students"] if s["id"] == student_id), None)
         if entry is None:
             raise QuizError(f"student {student_id!r} is not in {quiz_dir}/quiz.json")
-        secret_value, _ = _run(resolve_secret, secret, quiz_dir, False)
+        secret_value, _source = _run(resolve_secret, secret, quiz_dir, False)
         the_quiz = build_quiz(student_id, secret_value, meta["seed"], meta["kinds"], name=entry.get("name", ""))
         if the_quiz.fingerprint != entry.get("fingerprint"):
             raise QuizError("the secret does not reproduce this student's quiz: wrong secret?")
-        click.echo(f"{meta.get('title', 'Quiz')}: {student_id}'s quiz (variant {the_quiz.code}).")
+        click.echo(_("{title}: {student}'s quiz (variant {code}).").format(title=meta.get("title", "Quiz"),
+                                                                          student=student_id, code=the_quiz.code))
     else:
         try:
             kinds_ = plan(questions, _kinds(kinds))
@@ -176,6 +179,7 @@ def take_cmd(seed, student_id, questions, kinds, quiz_dir, secret):
         the_quiz = build_quiz(student_id or "practice", "practice", seed, kinds_)
         again = (f"grade quiz take --seed {seed}" + (f" --questions {questions}" if questions != 8 else "")
                  + (f" --kinds {kinds}" if kinds else "") + (f" --id {student_id}" if student_id else ""))
-        click.echo(f"Practice quiz, seed {seed} ({again} gives the same questions again).")
-    click.echo("Press Enter or type 'skip' to skip a question; Ctrl-C or Ctrl-D to stop.")
+        click.echo(_("Practice quiz, seed {seed} ({command} gives the same questions again).").format(
+            seed=seed, command=again))
+    click.echo(_("Press Enter or type 'skip' to skip a question; Ctrl-C or Ctrl-D to stop."))
     take.run(the_quiz)

@@ -119,7 +119,8 @@ def document_html(quizzes, title: str, key: bool = False) -> str:
     """A self-contained HTML document: one sheet (one printed page) per quiz."""
     sheets = "\n".join(sheet_html(q, title, key) for q in quizzes)
     page_title = _answer_key(title) if key else title
-    return (f'<!DOCTYPE html>\n<html lang="{_html_lang()}">\n<head>\n<meta charset="utf-8">\n<title>{_e(page_title)}</title>\n'
+    return (f'<!DOCTYPE html>\n<html lang="{_html_lang()}">\n<head>\n<meta charset="utf-8">\n'
+            f'<title>{_e(page_title)}</title>\n'
             f"<style>\n{css()}</style>\n</head>\n<body>\n{sheets}\n</body>\n</html>\n")
 
 
