@@ -13,6 +13,7 @@ again. ``problems()`` is what tests/test_i18n.py holds the catalog to.
 """
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -48,11 +49,36 @@ def declared_messages():
         mistakes = ex.mistakes()
         for entry in mistakes.entries if mistakes else ():
             yield entry.message, (f"grader/course/{ex.package}/mistakes.py", 0)
+        yield from _check_texts(PACKAGE / "course" / ex.package / "checks.py")
     from grader.quiz.generators import CONCEPTS   # the quizzes' multiple-choice questions and options
 
     for question, right, wrong in CONCEPTS:
         for text in (question, right, *wrong):
             yield text, ("grader/quiz/generators.py", 0)
+
+
+CHECK_KEYWORDS = ("why", "prefix", "advice", "what")   # texts a check hands to the check language, which translates
+
+
+def _check_texts(path: Path):
+    """The texts of an exercise's checks.py that reach a student through the check language: literal ``why=``,
+    ``prefix=``, ``advice=`` and ``what=`` arguments, and the labels and reasons of its module-level tables of
+    cases (a string first or last in each row: "5x5 image, 3x3 kernel", "x has 3 channels, w has 1")."""
+    if not path.exists():
+        return
+    where = (f"grader/{path.relative_to(PACKAGE).as_posix()}", 0)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in CHECK_KEYWORDS and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            yield node.value.value, where
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Tuple):
+            for row in node.value.elts:
+                if isinstance(row, ast.Tuple) and row.elts:
+                    for cell in {id(c): c for c in (row.elts[0], row.elts[-1])}.values():
+                        if isinstance(cell, ast.Constant) and isinstance(cell.value, str) and " " in cell.value:
+                            yield cell.value, where
 
 
 def extract() -> Catalog:
@@ -101,7 +127,7 @@ def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
-def _pending(message) -> bool:
+def pending(message) -> bool:
     return bool(message.locations) and all(str(path).startswith(PENDING) for path, _ in message.locations)
 
 
@@ -119,7 +145,7 @@ def problems(lang: str, template: Catalog | None = None) -> list[str]:
         msgstrs = ([translated.string] if isinstance(translated.string, str) else list(translated.string)) \
             if translated is not None else []
         if translated is None or not all(msgstrs):
-            if not _pending(message):
+            if not pending(message):
                 found.append(f"no {lang} translation: {key!r}")
             continue
         if translated.fuzzy:
