@@ -195,3 +195,27 @@ def test_batch_feedback_in_chinese_and_unchanged_in_english():
     assert "可能的錯誤：卷積核被翻轉了" in chinese and "**通過** 投影片範例" in chinese
     assert "提示：out[n, f, i, j] = b[f]" in chinese and "`grade hint 4`" in chinese
     assert student_markdown("ann", [result], grader_version="1.0") == english
+
+
+def test_a_gradescope_autograder_built_in_chinese_gives_chinese_results(tmp_path):
+    """`grade gradescope build --lang zh-TW` records the language; results.json's tests and summary speak it."""
+    import json
+    import zipfile
+
+    from grader import course
+    from grader.classroom import gradescope
+    from grader.results import CheckResult, ExerciseResult
+
+    with i18n.speaking("zh-TW"):
+        built = gradescope.build(tmp_path / "zh.zip", exercises=(1,))
+    english = gradescope.build(tmp_path / "en.zip", exercises=(1,))
+    assert json.loads(zipfile.ZipFile(built).read(gradescope.CONFIG_NAME))["lang"] == "zh_TW"
+    assert "lang" not in json.loads(zipfile.ZipFile(english).read(gradescope.CONFIG_NAME))
+    ex = course.get(1)
+    result = ExerciseResult(1, ex.title, ex.file, "failed", ex.points, hint=ex.hints[0], checks=[
+        CheckResult(ex.checks[1].name, 3, False, message="the result differs")])
+    assert gradescope.to_gradescope([result])["tests"][0]["name"] == "Exercise 1: matches torch on random shapes"
+    with i18n.speaking("zh-TW"):
+        data = gradescope.to_gradescope([result])
+    assert data["tests"][0]["name"] == "第 1 題：在隨機形狀上與 torch 的結果一致"
+    assert "提示：輸出大小" in data["tests"][0]["output"] and data["output"].startswith("**總分：0/12**")

@@ -25,7 +25,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from grader import __version__, course
+from grader import __version__, course, i18n
 from grader.classroom import kit
 from grader.files import write_atomic
 from grader.paths import COURSE_ROOT
@@ -86,7 +86,10 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
     with zipfile.ZipFile(tmp, "w") as zf:
         add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", kit.torch_requirement(root)).encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
-        add(zf, CONFIG_NAME, json.dumps({"exercises": numbers, "version": __version__}, indent=2).encode(), 0o644)
+        config = {"exercises": numbers, "version": __version__}
+        if i18n.language() != i18n.ENGLISH:   # `grade gradescope build --lang zh-TW`: the feedback's language
+            config["lang"] = i18n.language()
+        add(zf, CONFIG_NAME, json.dumps(config, indent=2).encode(), 0o644)
         for rel, data in kit.entries(root) + kit.replay_entries([course.get(n) for n in numbers]):
             add(zf, rel, data, 0o644)
     os.replace(tmp, out)
@@ -97,6 +100,7 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
 def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
     """Gradescope's results.json: one test per check (name, score, max_score, status, output, visibility)."""
     from grader.classroom.feedback import fence, plain
+    from grader.i18n import gettext as _
 
     tests = []
     for r in results:
@@ -109,21 +113,23 @@ def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
                 if text.strip():
                     body.append(fence(text))
                 if r.output.strip() and i == 1:
-                    body.append("Your code printed (shown, never graded):\n\n" + fence(r.output))
+                    body.append(_("Your code printed (shown, never graded):") + "\n\n" + fence(r.output))
                 if r.hint and i == 1:
-                    body.append(f"Hint: {r.hint}")
-            tests.append({"name": f"Exercise {r.number}: {check.name}", "number": f"{r.number}.{i}",
+                    body.append(_("Hint: {hint}").format(hint=_(r.hint)))
+            name = _("Exercise {number}: {title}").format(number=r.number, title=_(check.name))
+            tests.append({"name": name, "number": f"{r.number}.{i}",
                           "score": check.points, "max_score": check.max_points,
                           "status": "passed" if check.passed else "failed",
                           "output": "\n\n".join(body), "output_format": "md", "visibility": "visible"})
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
-    lines = [f"**Total: {total}/{most}**", ""]
+    lines = ["**" + _("Total: {score}/{max_score}").format(score=total, max_score=most) + "**", ""]
     for r in results:
-        lines += [f"- Exercise {r.number} ({r.title}, {plain(r.file)}): {r.status}, {r.score}/{r.max_score}",
-                  *(f"  - note: {plain(n)}" for n in r.notes)]
+        lines += ["- " + _("Exercise {number} ({title}, {file}): {status}, {score}/{max_score}").format(
+            number=r.number, title=_(r.title), file=plain(r.file), status=_(r.status), score=r.score,
+            max_score=r.max_score), *("  - " + _("note:") + f" {plain(n)}" for n in r.notes)]
     if notes:
-        lines += ["", "About your submission:"] + [f"- {plain(n)}" for n in notes]
+        lines += ["", _("About your submission:")] + [f"- {plain(n)}" for n in notes]
     return {"score": total, "execution_time": round(seconds, 1), "output": "\n".join(lines), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"grader_version": __version__, "grader_root": str(COURSE_ROOT)}}
@@ -161,6 +167,9 @@ def _grade(root: Path) -> dict:
     t0 = time.perf_counter()
     config_path = COURSE_ROOT / CONFIG_NAME
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if config.get("lang") and i18n.normalize(config["lang"]) != i18n.language():
+        with i18n.speaking(config["lang"]):   # the language the autograder was built in
+            return _grade(root)
     exercises = [course.get(n) for n in config.get("exercises", [ex.number for ex in course.EXERCISES])]
     submission = root / "submission"
     sub = find_submission(submission, exercises) if submission.is_dir() else None
