@@ -44,7 +44,7 @@ The model. A CNN of the slides' kind, small enough to train in seconds on a CPU,
 The slides' MNIST CNN -- Conv2d(1, 32, 3), ReLU, Conv2d(32, 64, 3), ReLU, MaxPool2d(2), Flatten, Linear(9216, 128),
 ReLU, Linear(128, 10): 320 + 18,496 + 1,179,776 + 1,290 = 1,199,882 parameters -- also works (one slide prints
 18,494 for its second conv layer; (3*3*32 + 1) * 64 = 18,496 is right), but its two convolutions at full resolution
-cost about 9 times as much per image: on a CPU it does not finish 8 epochs inside the budget. On a GPU it is fine.
+cost about 5 times as much per image: on a CPU, 8 epochs take longer than the budget. On a GPU it is fine.
 
 The training loop, one epoch at a time:
 

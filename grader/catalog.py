@@ -62,8 +62,8 @@ CHECK_KEYWORDS = ("why", "prefix", "advice", "what")   # texts a check hands to 
 
 def _check_texts(path: Path):
     """The texts of an exercise's checks.py that reach a student through the check language: literal ``why=``,
-    ``prefix=``, ``advice=`` and ``what=`` arguments, and the labels and reasons of its module-level tables of
-    cases (a string first or last in each row: "5x5 image, 3x3 kernel", "x has 3 channels, w has 1")."""
+    ``prefix=``, ``advice=`` and ``what=`` arguments, and the labels and reasons in the rows of its module-level
+    tables of cases (a tuple of rows, or a dict of them: "5x5 image, 3x3 kernel", "x has 3 channels, w has 1")."""
     if not path.exists():
         return
     where = (f"grader/{path.relative_to(PACKAGE).as_posix()}", 0)
@@ -73,10 +73,14 @@ def _check_texts(path: Path):
                 and isinstance(node.value.value, str):
             yield node.value.value, where
     for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Tuple):
-            for row in node.value.elts:
-                if isinstance(row, ast.Tuple) and row.elts:
-                    for cell in {id(c): c for c in (row.elts[0], row.elts[-1])}.values():
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        tables = [node.value] if isinstance(node.value, ast.Tuple) else \
+            [v for v in node.value.values if isinstance(v, ast.Tuple)] if isinstance(node.value, ast.Dict) else []
+        for table in tables:
+            for row in table.elts:
+                if isinstance(row, ast.Tuple):
+                    for cell in row.elts:
                         if isinstance(cell, ast.Constant) and isinstance(cell.value, str) and " " in cell.value:
                             yield cell.value, where
 

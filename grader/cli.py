@@ -254,7 +254,11 @@ for _command in classroom_commands.COMMANDS:
 @click.option("--roster", "roster", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Canvas gradebook export: also write canvas-import.csv for Canvas's gradebook import.")
 @click.option("--assignment", "assignment", default=None, help="The Canvas assignment column (with --roster).")
-def batch_cmd(submissions, out, jobs, exercises, data, no_progress, shard, roster, assignment):
+@click.option("--secret", "secret", default=None,
+              help="The course secret that draws the hidden inputs (default: $GRADER_INPUTS_SECRET, else "
+                   "inputs-secret.txt in --out, written once; give every shard the same one; 'local': the "
+                   "inputs grade exercise shows).")
+def batch_cmd(submissions, out, jobs, exercises, data, no_progress, shard, roster, assignment, secret):
     """Grade a folder of submissions (one folder or .zip per student, or a flat LMS download) into --out."""
     from grader import report
     from grader.classroom import batch, shards
@@ -269,7 +273,8 @@ def batch_cmd(submissions, out, jobs, exercises, data, no_progress, shard, roste
         classroom_commands.check_roster(roster)
     try:
         result = batch.run_batch(submissions, out, jobs=jobs, exercises=_selection(exercises),
-                                 options={"data": data} if data else None, progress=not no_progress, shard=part)
+                                 options={"data": data} if data else None, progress=not no_progress, shard=part,
+                                 secret=secret)
     except batch.BatchError as exc:
         raise UsageProblem(str(exc)) from None
     batch.render_report(result, report.console())
@@ -286,12 +291,21 @@ def gradescope_group():
 @gradescope_group.command("build")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="autograder.zip", show_default=True)
 @click.option("--exercises", "exercises", default=None, help="Which exercises it grades (default: all).")
-def gradescope_build_cmd(out, exercises):
+@click.option("--secret", "secret", default=None,
+              help="The course secret that draws the hidden inputs (default: $GRADER_INPUTS_SECRET, else "
+                   "inputs-secret.txt beside --out, written once). It goes into the zip: keep the zip private.")
+def gradescope_build_cmd(out, exercises, secret):
     """Write the autograder zip (setup.sh, run_autograder, the grader without solutions)."""
     from grader.classroom import gradescope
+    from grader.classroom import secret as course_secret
 
     numbers = _selection(exercises)
-    click.echo(f"wrote {gradescope.build(out, exercises=numbers)} (exercises {', '.join(map(str, numbers))})")
+    try:
+        value, _ = course_secret.resolve(secret, os.path.dirname(os.path.abspath(out)))
+    except course_secret.SecretError as exc:
+        raise UsageProblem(str(exc)) from None
+    click.echo(f"wrote {gradescope.build(out, exercises=numbers, secret=value)} "
+               f"(exercises {', '.join(map(str, numbers))}; hidden inputs)")
 
 
 @cli.command("kit")

@@ -21,6 +21,7 @@ import pytest
 from grader.course.entry import REFUSED_LIBRARIES
 from grader.sandbox.client import Sandbox, SandboxFailure, StudentRaised
 from grader.sandbox.limits import Limits
+from grader.paths import PRIVATE_DIRS
 from grader.sandbox.mode import cage_mode
 
 pytestmark = pytest.mark.skipif(not cage_mode().ok, reason=f"no cage on this machine: {cage_mode().why}")
@@ -116,6 +117,7 @@ def test_the_view_holds_python_numpy_and_the_submission_only(tmp_path):
         assert box.call("probe", "exists", solutions, tests, str(tmp_path), "/proc/1", "/etc/passwd") == \
             [False] * 5
         assert box.call("probe", "import", "numpy.linalg") == "imported"
+        assert box.call("probe", "import", "grader.course.ex09_sgd.driver") == "imported"   # lazily, inside
         for name in ("torch", "functorch", "scipy", "matplotlib"):
             assert box.call("probe", "import", name) != "imported", name
         assert box.call("probe", "write", "/submission/ex01_conv2d.py").startswith("refused")
@@ -123,6 +125,19 @@ def test_the_view_holds_python_numpy_and_the_submission_only(tmp_path):
         assert box.call("probe", "write", "mine.txt") == "written"   # its own workspace
         uid, pid = box.call("probe", "ids")
         assert pid == 2 and (os.geteuid() != 0 or uid == cage_mode().uid != 0)
+
+
+def test_the_grader_s_private_folders_are_empty_in_the_view(tmp_path):
+    """Exercise 10's MNIST files (the held-out originals) and replay stores (cases with their answers) are in the
+    grader package, which the student process imports from: an empty folder is mounted over each."""
+    mnist = PRIVATE_DIRS[0]
+    assert sorted(p.name for p in mnist.iterdir()), "the shipped MNIST files are missing"
+    for libraries, name in ((("numpy",), "ex01_conv2d.py"), (("numpy", "torch"), "ex10_train.py")):
+        (tmp_path / name[:4]).mkdir()
+        with _box(tmp_path / name[:4], PROBE, libraries=libraries, name=name) as box:
+            assert box.call("probe", "ls", str(mnist), timeout=120) == []
+            assert box.call("probe", "exists", str(PRIVATE_DIRS[1] / "x")) == [False]
+            assert box.call("probe", "write", str(mnist / "x")).startswith("refused")
 
 
 def test_no_network_not_even_loopback_or_abstract_sockets(tmp_path):

@@ -108,3 +108,17 @@ def test_run_autograder_grades_a_notebook_submission(tmp_path, autograder_zip):
     data = _run(root)
     assert data["score"] == 12 and all(t["status"] == "passed" for t in data["tests"])
     assert "hw1.ipynb" in data["output"] and "pip install numpy" in data["output"]
+
+
+def test_the_autograder_grades_on_hidden_inputs_it_keeps_outside_the_grader_package(tmp_path, autograder_zip):
+    from grader.checking.replay import secret_id
+
+    with zipfile.ZipFile(autograder_zip) as zf:
+        config = json.loads(zf.read("gradescope.json"))
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+    assert config["secret"] and (autograder_zip.parent / "inputs-secret.txt").read_text().strip() == config["secret"]
+    hidden = [n for n in modes if secret_id(config["secret"]) in n]
+    assert hidden and all(n.startswith("hidden-replay/") and modes[n] & 0o077 == 0 for n in hidden)
+    assert modes["gradescope.json"] & 0o077 == 0
+    data = _run(_tree(tmp_path, autograder_zip, {"ex01_conv2d.py": solution_source(1)}))
+    assert data["score"] == 12 and "hidden inputs" in data["output"]

@@ -52,10 +52,11 @@ def sharded(tmp_path_factory):
         (subs / name / "ex01_conv2d.py").write_text(source)
     (subs / "smithjane_LATE_12345_67890_ex01_conv2d.py").write_text(NO_PLUS_ONE)
     (subs / "gus").mkdir()                                                       # a student without the file
-    run_batch(subs, root / "full", jobs=2, exercises=(1,), progress=False)
+    secret = "one-course-secret"   # every shard of a class draws the same hidden inputs
+    run_batch(subs, root / "full", jobs=2, exercises=(1,), progress=False, secret=secret)
     for k in (1, 2, 3):
         run_batch(subs, root / f"shard-{k}", jobs=1, exercises=(1,), progress=False,
-                  shard=Shard(k, 3))
+                  shard=Shard(k, 3), secret=secret)
     return root
 
 

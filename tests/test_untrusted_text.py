@@ -13,7 +13,7 @@ import pytest
 
 from conftest import solution_source
 from grader import course
-from grader.classroom.submissions import NotAFile, Submission, open_no_follow, scan_folder, slugify
+from grader.classroom.submissions import NotAFile, Submission, open_no_follow, scan_folder, student_slug
 from grader.sandbox import protocol
 from grader.sandbox.client import MAX_MESSAGE_CHARS, MAX_TYPE_CHARS, Sandbox, SandboxFailure, StudentRaised
 from grader.sandbox.limits import Limits
@@ -127,8 +127,8 @@ def test_submissions_are_read_without_following_links(tmp_path):
 
 def test_feedback_names_stay_unique_across_runs():
     names = ["a_b", "a b", "a/b", "a\tb", "caf\udce9", "alice"]
-    slugs = [slugify(n) for n in names]
+    slugs = [student_slug(n) for n in names]
     assert len(set(s.lower() for s in slugs)) == len(names)
-    assert slugify("a_b") == "a_b" and slugify("alice") == "alice"
-    assert slugify("a b") == slugify("a b")   # the same name, the same file, run after run
+    assert student_slug("a_b") == "a_b" and student_slug("alice") == "alice"
+    assert student_slug("a b") == student_slug("a b")   # the same name, the same file, run after run
     assert all(Path(s).name == s and not s.startswith(".") for s in slugs)

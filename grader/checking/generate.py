@@ -22,7 +22,8 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gett
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis.errors import HypothesisException  # noqa: E402
 
-from grader.checking.expect import expect_array, expect_inputs_unchanged, format_call, prefixed  # noqa: E402
+from grader.checking.expect import (expect_array, expect_inputs_unchanged, expect_raises, format_call,  # noqa: E402
+                                    prefixed)
 from grader.checking.replay import truth_function  # noqa: E402
 from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
 from grader.i18n import N_, gettext as _  # noqa: E402
@@ -150,6 +151,18 @@ def run_once(body, student: Student | None = None) -> None:
         raise _with_call(failure, student.last_call if student else None, student) from None
     except Abort as abort:
         raise _with_call(abort.failure, student.last_call if student else None, None) from None
+
+
+def raises_check(fn: str, cases):
+    """A check that every call of ``fn`` in ``cases`` -- (kwargs, why the call is invalid, anything) -- raises
+    ValueError; named ``<fn>_invalid`` so that a Check's ``run`` can name it."""
+    def check(student: Student) -> None:
+        def body():
+            for kwargs, why, *_ in cases:
+                expect_raises(student, "ValueError", fn, **kwargs, why=why)
+        run_once(body, student)
+    check.__name__ = check.__qualname__ = f"{fn}_invalid"
+    return check
 
 
 _UNSET = object()

@@ -12,8 +12,9 @@ How it runs:
 * N grading workers (``python -m grader.classroom.grading_worker SLOT``) each import torch, hypothesis and the
   checks once and grade job after job with :func:`grader.grading.grade_exercise`, exactly as ``grade exercise N``
   does, except that every student file runs in a child forked from the worker's
-  :class:`grader.sandbox.zygote.Zygote`: a private copy of the file in an empty workspace, and, as root, an
-  unprivileged uid per worker slot and a chroot into the workspace;
+  :class:`grader.sandbox.zygote.Zygote`, in the cage (:mod:`grader.sandbox.cage`: namespaces, a read-only view
+  holding that student's staged files at /submission, a capped workspace, as root a uid leased for this worker);
+  inputs are drawn with the course secret (:mod:`grader.classroom.secret`);
 * each finished exercise is appended to ``results.jsonl`` (fsync'ed) at once; a worker that hangs past the job's
   deadline or dies is killed and replaced, and its job is retried once, then recorded as an error;
 * at the end (or on Ctrl-C / SIGTERM) grades.csv, feedback/ and the summary are regenerated from results.jsonl.
@@ -111,9 +112,13 @@ class _Stop(Exception):
 
 def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[int, ...] | None = None,
               options: dict | None = None, overrides: dict | None = None, console=None,
-              progress: bool = True, shard=None) -> BatchReport:
+              progress: bool = True, shard=None, secret: str | None = None) -> BatchReport:
     """Grade every submission under ``submissions`` into ``out``; see the module docstring. ``shard`` (a
-    :class:`grader.classroom.shards.Shard`) grades only that slice of the class."""
+    :class:`grader.classroom.shards.Shard`) grades only that slice of the class. ``secret``: the course secret that
+    draws the hidden inputs (default: :func:`grader.classroom.secret.resolve` -- the environment, else a private
+    file in ``out`` written once)."""
+    from grader.checking.replay import secret_id
+    from grader.classroom import secret as course_secret
     from grader.classroom import shards
     from grader.classroom.submissions import discover
 
@@ -125,13 +130,19 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
     jobs = max(1, int(jobs))
     out.mkdir(parents=True, exist_ok=True)
     lock = _lock(out)
+    try:
+        secret = course_secret.resolve(secret, out)[0]
+    except course_secret.SecretError as exc:
+        lock.close()
+        raise BatchError(str(exc)) from None
     work = out / ".work"
     try:
         shutil.rmtree(work, ignore_errors=True)   # what a killed run left behind, workers' temporary files included
         work.mkdir()
         os.chmod(work, 0o711)   # traversable, not listable: sandbox workspaces live below, in tmp-N
         (work / "stage").mkdir(mode=0o700)
-        version = grader_version({"overrides": overrides, "options": options} if overrides or options else None)
+        settings = {"overrides": overrides, "options": options} if overrides or options else {}
+        version = grader_version({**settings, "inputs": secret_id(secret)})   # a new secret grades everything again
         store = ResultsStore(out / "results.jsonl").load()
         selected = [course.get(n) for n in exercises]
         subs, warnings = discover(submissions, selected, skip=(out,))
@@ -174,14 +185,14 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
         if total:   # every student's properties replay the same stored cases: prepare them once, here
             from grader.grading import prepare_replays
 
-            prepare_replays(work / "replay", [course.get(n) for n in sorted({j.exercise for j in queue})])
+            prepare_replays(work / "replay", [course.get(n) for n in sorted({j.exercise for j in queue})], secret)
         interrupted = False
         old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             if total:
                 pool.run(queue, lambda job, result, extra: store.append(
                     _row(job.student, job.slug, job.exercise, job.digest, version, job.late, notes[job.student],
-                         result, extra)), options, overrides, progress=progress, total=total,
+                         result, extra)), options, overrides, progress=progress, total=total, secret=secret,
                     students=len({j.student for j in queue}))
         except KeyboardInterrupt:
             interrupted = True
@@ -283,6 +294,7 @@ class _Pool:
         self.zygote_rss_mb = 0.0
         self.start_failures = 0
         self._record = None
+        self._secret = None
         self._left: dict[str, int] = {}
         self._students_done = 0
         self._students = 0
@@ -347,14 +359,15 @@ class _Pool:
             self._kill(w)
         self.workers = []
 
-    def run(self, queue: deque, record, options, overrides, *, progress: bool, total: int, students: int) -> None:
+    def run(self, queue: deque, record, options, overrides, *, progress: bool, total: int, students: int,
+            secret: str | None = None) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
 
         from grader import report
 
         console = self.console or report.console(stderr=True)
-        self._record, self._students = record, students
+        self._record, self._students, self._secret = record, students, secret
         for job in queue:
             self._left[job.student] = self._left.get(job.student, 0) + 1
         self.workers = [self._spawn(slot) for slot in range(self.n)]
@@ -390,7 +403,8 @@ class _Pool:
         try:
             protocol.write_message(w.proc.stdin.fileno(), {
                 "op": "grade", "job": job.id, "exercise": job.exercise, "dir": job.dir,
-                "options": options or {}, "overrides": overrides or {}, "replays": str(self.out / "replay")})
+                "options": options or {}, "overrides": overrides or {}, "replays": str(self.out / "replay"),
+                "secret": self._secret})
         except OSError:
             pass  # noticed as a dead worker on the next turn
 

@@ -70,8 +70,14 @@ python3.11 -m venv /autograder/venv
 """
 
 
-def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = COURSE_ROOT) -> Path:
-    """Write the autograder zip: setup.sh, run_autograder, gradescope.json and the kit (no solutions)."""
+HIDDEN_REPLAYS = "hidden-replay"   # beside the grader package, never inside it: the caged process sees the package
+
+
+def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = COURSE_ROOT,
+          secret: str | None = None) -> Path:
+    """Write the autograder zip: setup.sh, run_autograder, gradescope.json and the kit (no solutions). With
+    ``secret``, the autograder grades on hidden inputs: the secret goes into gradescope.json and the replay stores
+    of those inputs into ``hidden-replay/`` (outside the grader package, so a student's process never sees them)."""
     out = Path(out)
     numbers = list(exercises or (ex.number for ex in course.EXERCISES))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,12 +92,16 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
     with zipfile.ZipFile(tmp, "w") as zf:
         add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", kit.torch_requirement(root)).encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
-        config = {"exercises": numbers, "version": __version__}
+        config = {"exercises": numbers, "version": __version__, **({"secret": secret} if secret else {})}
         if i18n.language() != i18n.ENGLISH:   # `grade gradescope build --lang zh-TW`: the feedback's language
             config["lang"] = i18n.language()
-        add(zf, CONFIG_NAME, json.dumps(config, indent=2).encode(), 0o644)
+        add(zf, CONFIG_NAME, json.dumps(config, indent=2).encode(), 0o600)
+        hidden = [(f"{HIDDEN_REPLAYS}/{rel.rpartition('/')[2]}", data)
+                  for rel, data in kit.replay_entries([course.get(n) for n in numbers], secret)] if secret else []
         for rel, data in kit.entries(root) + kit.replay_entries([course.get(n) for n in numbers]):
             add(zf, rel, data, 0o644)
+        for rel, data in hidden:
+            add(zf, rel, data, 0o600)
     os.replace(tmp, out)
     return out
 
@@ -158,6 +168,7 @@ def run(root: Path) -> dict:
 
 def _grade(root: Path) -> dict:
     from grader.checking import truth
+    from grader.classroom.secret import ENV, HIDDEN_NOTE
     from grader.classroom.submissions import find_submission
     from grader.grading import grade_exercise
     from grader.results import missing_result, not_graded_result
@@ -171,6 +182,7 @@ def _grade(root: Path) -> dict:
         with i18n.speaking(config["lang"]):   # the language the autograder was built in
             return _grade(root)
     exercises = [course.get(n) for n in config.get("exercises", [ex.number for ex in course.EXERCISES])]
+    secret = config.get("secret") or os.environ.get(ENV) or None   # hidden inputs (grader.classroom.secret)
     submission = root / "submission"
     sub = find_submission(submission, exercises) if submission.is_dir() else None
     files, notes = (sub.files, sub.notes) if sub else ({}, ["the submission folder is missing"])
@@ -193,7 +205,10 @@ def _grade(root: Path) -> dict:
                     result = not_graded_result(ex, "the autograder is misconfigured: "
                                                + unreadable_python_message(zygote.uid))
                 else:
-                    result = grade_exercise(ex, folder, spawner=zygote)
+                    result = grade_exercise(ex, folder, spawner=zygote, secret=secret,
+                                            replays=COURSE_ROOT / HIDDEN_REPLAYS if secret else None)
+                    if secret and not ex.uses_torch:
+                        result.notes.append(HIDDEN_NOTE)
                 results.append(result)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

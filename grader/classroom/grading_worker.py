@@ -28,6 +28,7 @@ def main(slot: int) -> int:
     isolation.die_with_parent()
 
     from grader.checking import truth
+    from grader.classroom.secret import HIDDEN_NOTE
     from grader.grading import grade_exercise
     from grader.sandbox.zygote import Zygote
 
@@ -55,7 +56,10 @@ def main(slot: int) -> int:
             t0 = time.perf_counter()
             try:
                 result = grade_exercise(ex, Path(job["dir"]), options=job.get("options") or None, spawner=zygote,
-                                        replays=Path(job["replays"]) if job.get("replays") else None)
+                                        replays=Path(job["replays"]) if job.get("replays") else None,
+                                        secret=job.get("secret") or None)
+                if job.get("secret") and not ex.uses_torch:
+                    result.notes.append(HIDDEN_NOTE)
                 reply = {"job": job["job"], "result": result.to_dict()}
             except Exception as exc:  # noqa: BLE001 - never lose the worker over one job
                 reply = {"job": job["job"], "crash": f"{type(exc).__name__}: {exc}"}

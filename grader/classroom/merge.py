@@ -76,7 +76,9 @@ def check_shards(folders: list[Path]) -> list[dict]:
                       ("class_students", "classes (number of students)")):
         values = {json.dumps(i.get(key)) for i in infos}
         if len(values) > 1:
-            raise MergeError(f"the shards were graded with different {what}: {', '.join(sorted(values))}")
+            hint = (" (the version carries the hidden-input secret: grade every shard with the same --secret or "
+                    "$GRADER_INPUTS_SECRET)") if key == "grader_version" else ""
+            raise MergeError(f"the shards were graded with different {what}: {', '.join(sorted(values))}{hint}")
     owner: dict[str, str] = {}
     for info in infos:
         for student in info.get("students", []):

@@ -20,16 +20,20 @@ HIDDEN_NOTE = ("graded on hidden inputs drawn with the course's secret: they dif
                "shows on your machine, so only code that is right in general passes")
 
 
+LOCAL = "local"
+
+
 class SecretError(Exception):
     pass
 
 
-def resolve(option: str | None, folder: Path | None) -> tuple[str, str]:
-    """(secret, where it came from: 'option', 'environment' or the file's path)."""
+def resolve(option: str | None, folder: Path | None) -> tuple[str | None, str]:
+    """(secret, where it came from: 'option', 'environment' or the file's path). The value ``local`` turns hidden
+    inputs off (secret None: the inputs `grade exercise` shows, e.g. to compare a batch with local runs)."""
     if option:
-        return option, "option"
+        return (None, "local") if option == LOCAL else (option, "option")
     if os.environ.get(ENV):
-        return os.environ[ENV], "environment"
+        return (None, "local") if os.environ[ENV] == LOCAL else (os.environ[ENV], "environment")
     if folder is None:
         raise SecretError(f"no course secret: pass --secret or set ${ENV}")
     path = Path(folder) / FILE_NAME

@@ -167,10 +167,16 @@ def display(name: str) -> str:
 
 
 def slugify(name: str) -> str:
+    """The safe characters of a name (a notebook's file name)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", display(name)).strip("._-")
+    return slug[:80] or "student"
+
+
+def student_slug(name: str) -> str:
     """A file name for a student's feedback: the name itself where it is already a safe file name, else the safe
     characters plus a short hash of the exact name, so that ``a b`` and ``a_b`` never share ``feedback/a_b.md``, in
     one run or across runs into the same DIR."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", display(name)).strip("._-")[:80] or "student"
+    slug = slugify(name)
     if slug != name:
         slug += "-" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return slug
@@ -435,9 +441,9 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
     used: set[str] = set()
     for sub in subs:
         sub.resolve(exercises)
-        slug, i = slugify(sub.student), 2
+        slug, i = student_slug(sub.student), 2
         while slug.lower() in used:
-            slug, i = f"{slugify(sub.student)}-{i}", i + 1
+            slug, i = f"{student_slug(sub.student)}-{i}", i + 1
         used.add(slug.lower())
         sub.slug = slug
         if len(sub.sources) > 1:

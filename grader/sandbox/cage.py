@@ -11,7 +11,8 @@ the student's file:
   only;
 * a new root on a small read-only tmpfs that holds, read-only and at their usual paths, only the Python standard
   library, the packages the exercise declares (numpy alone for a by-hand exercise: torch, scipy... are simply not
-  there), the grader package, a few shared-library folders and ``/dev/null``-like devices; the student's own
+  there), the grader package (less its private folders: exercise 10's MNIST files and replay stores, each under an
+  empty folder), a few shared-library folders and ``/dev/null``-like devices; the student's own
   submission folder read-only at :data:`SUBMISSION`; and a private tmpfs workspace at :data:`WORKSPACE`, capped in
   bytes and in files (no disk can be filled). ``pivot_root`` makes it the root and the old one is detached;
 * the keeper forks pid 1 of the new pid namespace, which forks the student's process and reaps; when the student's
@@ -151,6 +152,9 @@ def build_view(spec: dict) -> None:
             _bind(path, root)
     for path in hidden:
         mount(None, root + path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=64k,nr_inodes=256")
+    for path in spec.get("private", ()):   # folders of the grader the student must not read: an empty folder
+        if os.path.isdir(root + path):
+            mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,nr_inodes=1,mode=0555")
     for dev in (*_DEVICES, *spec.get("devices", ())):
         if os.path.exists(dev):
             _bind(dev, root, readonly=False, device=True)
@@ -371,6 +375,26 @@ def remove_cgroups(folders) -> None:
                 except OSError:
                     break
                 time.sleep(0.005)
+
+
+def remove_stale_cgroups() -> int:
+    """Remove the folders of caged processes whose starter (the grader or a zygote) is gone: what a killed run
+    left behind. Returns how many were removed."""
+    removed = 0
+    parents = [f"{CGROUP_ROOT}/{c}/{CGROUP_NAME}" for c in ("memory", "pids", "cpu")] + \
+        [f"{CGROUP_ROOT}/{CGROUP_NAME}"]
+    for parent in parents:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for name in names:
+            starter, _, pid = name.partition("-")
+            if not (starter.isdigit() and pid.isdigit()) or os.path.exists(f"/proc/{starter}"):
+                continue
+            remove_cgroups([f"{parent}/{name}"])
+            removed += not os.path.isdir(f"{parent}/{name}")
+    return removed
 
 
 # -- probing -----------------------------------------------------------------------------------------------------

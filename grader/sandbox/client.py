@@ -126,8 +126,10 @@ class Sandbox:
     """One student file, one process at a time (restarted after a failure).
 
     ``spawner``: a :class:`Zygote` to fork from (batch mode) instead of starting a fresh interpreter.
-    ``confine``: with a spawner that can, chroot the child into its workspace (only the modules its file imports,
-    the zygote's :data:`grader.sandbox.student_process.PRELOAD` and ``preload`` can be imported there).
+    ``confine``: without a cage (:func:`grader.sandbox.mode.cage_mode`), with a spawner that can, chroot the child
+    into a copy of the student's files (only the standard-library modules its file imports, the zygote's
+    :data:`grader.sandbox.student_process.PRELOAD` and ``preload`` can be imported there).
+    ``libraries``: the third-party packages the cage's view holds (the exercise's declaration).
     ``preload``: grader modules to import in the child before confinement (an exercise's driver).
     ``refuse_imports``: top-level packages whose import in the child fails with a clear ImportError.
     """

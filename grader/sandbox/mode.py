@@ -50,6 +50,7 @@ def cage_mode() -> CageMode:
         if why:
             mode = CageMode(False, why=f"{'namespaces' if root else 'user namespaces'} unavailable: {why}")
         elif root and os.environ.get("GRADER_SANDBOX_UID", "").lower() != "none":
+            cage.remove_stale_cgroups()   # what a killed earlier run left
             uid = lease_uid()
             mode = CageMode(True, uid=uid) if uid is not None else CageMode(False, why="no free sandbox uid")
         else:

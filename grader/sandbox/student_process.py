@@ -15,12 +15,14 @@ against its own ground truth, so a student who tampers with this file (or numpy,
 process gains nothing but a failed check.
 
 Before student code is loaded the process sets its own limits (address space, file size, CPU seconds, no core
-dumps), moves to a private temporary workspace, and points stdout/stderr at a capture file that the grader reads,
-truncates and shows, but never parses. A zygote child running as root may also be *confined*: it imports what the
-student's file imports, ``chroot``s into its workspace (nothing else of the file system exists for it: no
-solutions, no other submissions, nowhere else to write) and drops to an unprivileged uid (it cannot read the
-grader's private folders, write outside its workspace, or signal the grader), with ``no_new_privs`` set and
-``RLIMIT_NPROC`` bounding fork bombs.
+dumps) and points stdout/stderr at a capture file that the grader reads, truncates and shows, but never parses.
+Where the machine allows it (see :mod:`grader.sandbox.mode`), both modes then enter the *cage*
+(:mod:`grader.sandbox.cage`): namespaces, a read-only view of Python, the grader and the exercise's packages, the
+student's own files read-only at /submission, a capped private workspace, the run's own uid; nothing the student
+names is imported before that. Without a cage, a zygote child running as root may still be *confined* the older
+way: it imports the standard-library modules the file names, ``chroot``s into a copy of the student's files and
+drops to an unprivileged uid, with ``no_new_privs`` set and ``RLIMIT_NPROC`` bounding fork bombs. Refused libraries
+are refused on every import, by name and by where they live on disk (:class:`_RefusedImports`).
 """
 from __future__ import annotations
 

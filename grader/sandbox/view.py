@@ -18,7 +18,7 @@ import re
 import sys
 import sysconfig
 
-from grader.paths import PACKAGE_DIR
+from grader.paths import PACKAGE_DIR, PRIVATE_DIRS
 from grader.sandbox import cage
 
 
@@ -84,8 +84,17 @@ def _distribution_paths(dist_name: str, follow: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
+# libraries that need no other distribution at run time: their view is found without reading any metadata
+_SELF_CONTAINED = frozenset({"numpy"})
+
+
 @functools.lru_cache(maxsize=None)
 def _library_paths(library: str, follow: bool) -> tuple[str, ...]:
+    if library in _SELF_CONTAINED:
+        found = _quick_origin(library)
+        if found:
+            libs = [f"{p}.libs" for p in found if os.path.isdir(f"{p}.libs")]   # numpy.libs: its OpenBLAS
+            return (*found, *libs)
     return tuple(library_paths(library, follow))
 
 
@@ -154,7 +163,10 @@ def cage_spec(libraries, submission: str, *, uid: int | None, userns: bool, work
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix, "installed_base": sys.base_prefix,
             "installed_platbase": sys.base_exec_prefix}
     stdlib = sysconfig.get_path("stdlib", vars=base)
-    ro = [stdlib, sysconfig.get_path("platstdlib", vars=base), str(PACKAGE_DIR)]
+    from grader.sandbox.environment import runtime_path
+
+    # the grader package, and the PYTHONPATH folder through which student processes import it (a link to it)
+    ro = [stdlib, sysconfig.get_path("platstdlib", vars=base), str(PACKAGE_DIR), runtime_path()]
     ro += [d for d in cage._LIB_DIRS if os.path.isdir(d) and not os.path.islink(d)]
     ro += [f for f in ("/etc/ld.so.cache",) if os.path.isfile(f)]
     links = {d: os.readlink(d) for d in cage._LIB_DIRS if os.path.islink(d)}
@@ -167,6 +179,7 @@ def cage_spec(libraries, submission: str, *, uid: int | None, userns: bool, work
         packages += _library_paths(lib, True)
     devices = sorted(glob.glob("/dev/nvidia*")) if "torch" in libraries else []
     return {"ro": list(dict.fromkeys(ro)), "links": links, "hide": base_site, "packages": list(dict.fromkeys(packages)),
+            "private": [str(p) for p in PRIVATE_DIRS],
             "devices": devices, "submission": submission, "uid": uid, "userns": userns,
             "workspace_mb": workspace_mb, "workspace_files": workspace_files}
 

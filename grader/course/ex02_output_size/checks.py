@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 
 from grader.checking.replay import truth_function
-from grader.checking import CheckFailed, Reference, expect_number, expect_raises, noted, run_once, st, truth
+from grader.checking import (CheckFailed, Reference, expect_number, expect_raises, noted, raises_check, run_once, st,
+                            truth)
 from grader.checking.strategies import drop_defaults
 from grader.i18n import gettext as _
 
@@ -393,18 +394,8 @@ def transpose_matches_torch(student):
             accepted), examples=10)
 
 
-def _invalid(fn: str):
-    def check(student):
-        def body():
-            for kwargs, why, _ in INVALID[fn]:
-                expect_raises(student, "ValueError", fn, **kwargs, why=why)
-        run_once(body, student)
-    check.__name__ = check.__qualname__ = f"{fn}_invalid"
-    return check
-
-
-conv_invalid = _invalid("conv_output_size")
-same_padding_invalid = _invalid("same_padding")
-keras_invalid = _invalid("keras_output_size")
-pool_invalid = _invalid("pool_output_size")
-transpose_invalid = _invalid("conv_transpose_output_size")
+conv_invalid = raises_check("conv_output_size", INVALID["conv_output_size"])
+same_padding_invalid = raises_check("same_padding", INVALID["same_padding"])
+keras_invalid = raises_check("keras_output_size", INVALID["keras_output_size"])
+pool_invalid = raises_check("pool_output_size", INVALID["pool_output_size"])
+transpose_invalid = raises_check("conv_transpose_output_size", INVALID["conv_transpose_output_size"])

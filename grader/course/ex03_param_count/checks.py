@@ -17,7 +17,7 @@ import functools
 from contextlib import contextmanager
 
 from grader.checking.replay import truth_function
-from grader.checking import CheckFailed, Reference, expect_number, expect_raises, for_all, noted, run_once, st, truth
+from grader.checking import CheckFailed, Reference, expect_number, for_all, noted, raises_check, st, truth
 from grader.i18n import gettext as _
 
 # name -> (required options, optional options with their defaults); the same table as in the stub's docstring
@@ -493,19 +493,9 @@ def model_options(student):
     for_all(lambda case: _expect_count(student, *case), architectures(options=True), student=student, examples=30)
 
 
-def _invalid(fn: str):
-    def check(student):
-        def body():
-            for kwargs, why, _ in INVALID[fn]:
-                expect_raises(student, "ValueError", fn, **kwargs, why=why)
-        run_once(body, student)
-    check.__name__ = check.__qualname__ = f"{fn}_invalid"
-    return check
-
-
-conv_invalid = _invalid("conv_params")
-dense_invalid = _invalid("dense_params")
-invalid_specs = _invalid("count_params")
+conv_invalid = raises_check("conv_params", INVALID["conv_params"])
+dense_invalid = raises_check("dense_params", INVALID["dense_params"])
+invalid_specs = raises_check("count_params", INVALID["count_params"])
 
 
 def specs_unchanged(student):

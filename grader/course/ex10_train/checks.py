@@ -521,8 +521,9 @@ def loss_goes_down(student):
                 f"training, {after:.4g} after")
     yours = f"the losses train() returned: {_fmt_losses(losses)}"
     if not math.isfinite(after) or after > before:
-        raise _fail("the loss went up: training makes the model worse (a minus sign on the loss, maximize=True, or a "
-                    "negative learning rate?)", measured, yours)
+        raise _fail("the loss went up: training makes the model worse (gradients piling up because "
+                    "optimizer.zero_grad() is missing, a minus sign on the loss, maximize=True, or a learning rate far "
+                    "too high?)", measured, yours)
     if not after < 0.999 * before:
         raise _fail("the loss did not go down: the model did not change (learning rate 0? does the optimizer get "
                     "model.parameters(), and does the loop call loss.backward() and optimizer.step()?)",
