@@ -219,3 +219,20 @@ def test_a_gradescope_autograder_built_in_chinese_gives_chinese_results(tmp_path
         data = gradescope.to_gradescope([result])
     assert data["tests"][0]["name"] == "第 1 題：在隨機形狀上與 torch 的結果一致"
     assert "提示：輸出大小" in data["tests"][0]["output"] and data["output"].startswith("**總分：0/12**")
+
+
+def test_grade_batch_in_chinese_reaches_its_grading_workers(tmp_path):
+    """The batch's workers are other processes: --lang reaches them (GRADER_LANG), so the failure messages they
+    write into results.jsonl and the feedback are Chinese too."""
+    from conftest import mutate, solution_source
+    from grader.classroom.batch import run_batch
+
+    (tmp_path / "subs" / "ben").mkdir(parents=True)
+    (tmp_path / "subs" / "ben" / "ex01_conv2d.py").write_text(
+        mutate(solution_source(1), "np.sum(window * kernel)", "np.sum(window * kernel[::-1, ::-1])"))
+    with i18n.speaking("zh-TW"):
+        run_batch(tmp_path / "subs", tmp_path / "out", jobs=1, exercises=(1,), progress=False)
+    feedback = (tmp_path / "out" / "feedback" / "ben.md").read_text(encoding="utf-8")
+    assert "# 回饋" in feedback and "個與預期的值不同" in feedback and "可能的錯誤：卷積核被翻轉了" in feedback
+    assert "<h1>全班報告</h1>" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert i18n.ENV not in os.environ
