@@ -21,6 +21,11 @@ def status_label(status: str) -> str:
     return f"{_(found[1])} {found[2]}" if found else _(status)
 
 
+def _gap(label: str) -> str:
+    """The space after a label: none after a full-width colon (Chinese), one after ':'."""
+    return "" if label.endswith("：") else " "
+
+
 def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
@@ -42,20 +47,21 @@ def render_exercise(result: ExerciseResult, out: Console, *, verbose: bool = Tru
         out.print(f"       {escape(check.message)}")
         if check.misconception:
             label = _("likely mistake:")
-            out.print(f"       [magenta]{label}[/] {escape(_(check.misconception))}")
+            out.print(f"       [magenta]{label}[/]{_gap(label)}{escape(_(check.misconception))}")
         for detail in check.details:
             out.print("       " + escape(detail).replace("\n", "\n       "), style="dim")
     for key, value in result.info.items():
         out.print(f"  {escape(str(key))}: {escape(str(value))}")
     for note in result.notes if verbose else ():
-        out.print("  " + _("note:") + f" {escape(note)}", style="dim")
+        label = _("note:")
+        out.print(f"  {label}{_gap(label)}{escape(note)}", style="dim")
     if result.output.strip() and verbose and result.status != PASSED:
         out.print("  " + _("your code printed (shown, never graded):"), style="dim")
         out.print("    " + escape(result.output.strip()).replace("\n", "\n    "), style="dim")
     if result.hint and verbose:
         more = _("(more: grade hint {number})").format(number=result.number)
         label = _("hint:")
-        out.print(f"  [cyan]{label}[/] {escape(_(result.hint))}  {more}")
+        out.print(f"  [cyan]{label}[/]{_gap(label)}{escape(_(result.hint))}  {more}")
 
 
 def render_next_step(results: list[ExerciseResult], out: Console) -> None:
