@@ -81,19 +81,21 @@ def make_cmd(roster, out, questions, seed, secret, kinds, title, id_column, forc
     made = _run(make_quizzes, roster, out, questions=questions, seed=seed, secret=secret, kinds=_kinds(kinds),
                 title=title, force=force, id_column=id_column)
     n = len(made.quizzes)
-    click.echo(f"Made {n} quiz{'zes' if n != 1 else ''} of {len(made.kinds)} questions "
-               f"({made.quizzes[0].points} points) in {out}/:")
-    click.echo("  quizzes.html           print this: one A4 page per student (quizzes.md: Markdown)")
-    click.echo("  answer-key.html        the combined key for the TA (answer-key.md, answer-key.csv)")
-    click.echo("  answers-template.csv   fill in the answers (q1..qN), then: grade quiz grade FILE --out "
-               f"{out}")
-    click.echo("  students/<id>/         each student's quiz.html, quiz.md and key.md")
+    made_line = (_("Made {count} quizzes of {questions} questions ({points} points) in {out}/:") if n != 1 else
+                 _("Made {count} quiz of {questions} questions ({points} points) in {out}/:"))
+    click.echo(made_line.format(count=n, questions=len(made.kinds), points=made.quizzes[0].points, out=out))
+    click.echo("  quizzes.html           " + _("print this: one A4 page per student (quizzes.md: Markdown)"))
+    click.echo("  answer-key.html        " + _("the combined key for the TA (answer-key.md, answer-key.csv)"))
+    click.echo("  answers-template.csv   " + _("fill in the answers (q1..qN), then: {command}").format(
+        command=f"grade quiz grade FILE --out {out}"))
+    click.echo("  students/<id>/         " + _("each student's quiz.html, quiz.md and key.md"))
     if made.secret_source == "file":
-        state = "a new course secret" if made.secret_created else "the course secret"
-        click.echo(f"  quiz-secret.txt        {state}: keep it private; grading needs it")
+        state = _("a new course secret") if made.secret_created else _("the course secret")
+        click.echo("  quiz-secret.txt        " + _("{state}: keep it private; grading needs it").format(state=state))
     else:
         where = "--secret" if made.secret_source == "option" else "$GRADER_QUIZ_SECRET"
-        click.echo(f"  (secret from {where}: give the same one to `grade quiz grade`)")
+        click.echo("  " + _("(secret from {where}: give the same one to {command})").format(
+            where=where, command="`grade quiz grade`"))
 
 
 @quiz.command("grade")
