@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from grader import course
+from grader import course, i18n
+from grader.i18n import gettext as _
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -24,10 +25,10 @@ def _exercise_number(value) -> int:
     try:
         number = int(str(value).lstrip("exEX"))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an exercise number") from None
+        raise click.BadParameter(_("{value} is not an exercise number").format(value=repr(value))) from None
     if number not in course.BY_NUMBER:
-        raise click.BadParameter(f"there is no exercise {number} (exercises are {course.EXERCISES[0].number}-"
-                                 f"{course.EXERCISES[-1].number})")
+        raise click.BadParameter(_("there is no exercise {number} (exercises are {first}-{last})").format(
+            number=number, first=course.EXERCISES[0].number, last=course.EXERCISES[-1].number))
     return number
 
 
@@ -51,8 +52,28 @@ def common(fn):
     return wrapper
 
 
+LANG_HELP = "The language of the messages: en or zh-TW (default: from LANG/LC_ALL, else English)."
+
+
+def _speak(ctx, _param, value):
+    """--lang: speak ``value`` until the command ends (on the group, None re-reads LANG/LC_ALL at each call)."""
+    if value is not None or ctx.parent is None:
+        try:
+            ctx.with_resource(i18n.speaking(value))
+        except i18n.UnknownLanguage as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def lang_option():
+    return click.Option(["--lang"], metavar="LANG", default=None, expose_value=False, is_eager=True,
+                        callback=_speak, help=LANG_HELP)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cnn-grader")
+@click.option("--lang", metavar="LANG", default=None, expose_value=False, is_eager=True, callback=_speak,
+              help=LANG_HELP)
 def cli():
     """Grade the CNN course exercises. Start with `grade list`, then `grade exercise 1`."""
 
@@ -75,7 +96,7 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
     for n in numbers:
         ex = course.get(n)
         if not as_json:
-            with out.status(f"grading exercise {n} ({ex.file})..."):
+            with out.status(_("grading exercise {number} ({file})...").format(number=n, file=ex.file)):
                 result = grade_exercise(ex, folder, options=options)
             report.render_exercise(result, out)
         else:
@@ -88,7 +109,8 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
     else:
         if len(results) > 1:
             total = sum(r.score for r in results)
-            out.print(f"\n[bold]Total: {total}/{sum(r.max_score for r in results)}[/]")
+            out.print("\n[bold]" + _("Total: {score}/{max_score}").format(
+                score=total, max_score=sum(r.max_score for r in results)) + "[/]")
         report.render_next_step(results, out)
         report.render_progress(overview, out)
     sys.exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
@@ -140,7 +162,7 @@ def watch_cmd(number, path):
     try:
         code = watch.run(folder, report.console(), start)
     except KeyboardInterrupt:
-        click.echo("\nStopped watching.")
+        click.echo("\n" + _("Stopped watching."))
         code = EXIT_OK
     sys.exit(code)
 
@@ -177,9 +199,9 @@ def hint_cmd(number, as_json):
     if as_json:
         click.echo(json.dumps({"number": ex.number, "hints": list(ex.hints)}, indent=2))
         return
-    click.echo(f"Exercise {ex.number}: {ex.title}")
+    click.echo(_("Exercise {number}: {title}").format(number=ex.number, title=_(ex.title)))
     for i, hint in enumerate(ex.hints, 1):
-        click.echo(f"  {i}. {hint}")
+        click.echo(f"  {i}. {_(hint)}")
 
 
 @cli.command("show")
@@ -196,9 +218,10 @@ def show_cmd(number, path, as_json):
     try:
         docs = progress.docstrings(file, ex.functions)
     except FileNotFoundError:
-        raise UsageProblem(f"{file} does not exist") from None
+        raise UsageProblem(_("{file} does not exist").format(file=file)) from None
     except (SyntaxError, ValueError) as exc:
-        raise UsageProblem(f"{file} cannot be parsed ({exc}); fix it, then try again") from None
+        raise UsageProblem(_("{file} cannot be parsed ({error}); fix it, then try again").format(
+            file=file, error=exc)) from None
     if as_json:
         click.echo(json.dumps({"number": ex.number, "title": ex.title, "file": ex.file, "docstrings": docs,
                                "checks": [{"name": c.name, "points": c.points} for c in ex.checks]}, indent=2))
@@ -296,7 +319,20 @@ def kit_cmd(out, force):
         files = kit.build_kit(out, force=force)
     except kit.KitError as exc:
         raise UsageProblem(str(exc)) from None
-    click.echo(f"wrote {len(files)} files to {out}; students run `pip install -e {out}` then `grade list`")
+    click.echo(_("wrote {count} files to {out}; students run `pip install -e {out}` then `grade list`").format(
+        count=len(files), out=out))
+
+
+def _add_lang_option(group: click.Group) -> None:
+    """Every command takes --lang too (`grade quiz make --lang zh-TW`), not only the `grade` group."""
+    for command in group.commands.values():
+        if not any(p.name == "lang" for p in command.params):
+            command.params.append(lang_option())
+        if isinstance(command, click.Group):
+            _add_lang_option(command)
+
+
+_add_lang_option(cli)
 
 
 def main(argv=None):

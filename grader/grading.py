@@ -15,6 +15,7 @@ from grader import locate, notebooks, version
 from grader.checking import replay, truth
 from grader.checking.student import Abort, CheckFailed, Student
 from grader.course.entry import Exercise
+from grader.i18n import gettext as _
 from grader.reference import SOLUTIONS, ReferenceBox
 from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, ExerciseResult, missing_result,
                             unscored_result)
@@ -40,7 +41,7 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
     found = locate.exercise_file(ex, Path(exercises_dir))
     how = {"on_check": on_check, "spawner": spawner, "options": options, "secret": secret, "replays": replays}
     if found.path is None:
-        result = missing_result(ex, f"{ex.file} is not in {exercises_dir}")
+        result = missing_result(ex, _("{file} is not in {folder}").format(file=ex.file, folder=exercises_dir))
     elif found.notebook:
         result = _grade_notebook(ex, found.path, **how)
     else:
@@ -55,7 +56,7 @@ def _grade_notebook(ex: Exercise, path: Path, *, on_check, **how) -> ExerciseRes
     try:
         code = notebooks.read(path.read_bytes(), path.name).extract(ex.functions, ex.refuse_imports)
     except (notebooks.NotebookError, OSError) as exc:
-        result = unscored_result(ex, ERROR, str(exc), "the notebook could not be read")
+        result = unscored_result(ex, ERROR, str(exc), _("the notebook could not be read"))
         result.file = path.name
         return result
     checks = {c.name: c for c in ex.checks}
@@ -67,7 +68,8 @@ def _grade_notebook(ex: Exercise, path: Path, *, on_check, **how) -> ExerciseRes
             why = code.explain_name_error(" ".join([check.message, *check.details]))
             judged = ex.judged(checks[check.name]) if check.name in checks else ()
             named = [fn for fn in judged if f"{fn}()" in check.message] or judged   # the function it is about
-            check.details[:0] = [f"{fn}() is defined in {path.name}, cell {code.defined_in[fn]}"
+            check.details[:0] = [_("{fn}() is defined in {file}, cell {cell}").format(fn=fn, file=path.name,
+                                                                                       cell=code.defined_in[fn])
                                  for fn in named if fn in code.defined_in] + ([why] if why else [])
         if on_check is not None:
             on_check(check)
@@ -80,7 +82,8 @@ def _grade_notebook(ex: Exercise, path: Path, *, on_check, **how) -> ExerciseRes
     result.message = code.relabel(result.message, ex.file)
     if result.status == ERROR and result.message and "cell " not in result.message:
         cells = ", ".join(map(str, code.cells)) or "none"
-        result.message += f" (while running the imports, definitions and constants of {path.name}: cells {cells})"
+        result.message += _(" (while running the imports, definitions and constants of {file}: cells {cells})").format(
+            file=path.name, cells=cells)
     result.notes += code.notes
     return result
 
@@ -100,7 +103,7 @@ def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret,
         load = box.load()
         if not load.ok:
             result.status, result.message = ERROR, load.describe()
-            result.checks = [CheckResult(c.name, c.points, False, message="the file could not be loaded")
+            result.checks = [CheckResult(c.name, c.points, False, message=_("the file could not be loaded"))
                              for c in ex.checks]
         else:
             student = Student(box, ex.number, budget=ex.time_budget, wall_factor=ex.limits.wall_factor,
@@ -185,10 +188,11 @@ def run_checks(ex: Exercise, student: Student, on_check=None) -> list[CheckResul
             done[j].passed for j, other in enumerate(ex.checks) if j in done and not other.hygiene
             and fn in ex.judged(other))]
         if waiting:
-            names = " and ".join(f"{fn}()" for fn in waiting)
+            names = _(" and ").join(f"{fn}()" for fn in waiting)
             todo = all(_not_implemented(done, ex, fn) for fn in waiting)
-            message = f"{names} is not implemented yet" if todo else \
-                f"earned once {names} returns correct values (no value check of it has passed yet)"
+            message = (_("{names} is not implemented yet") if todo else
+                       _("earned once {names} returns correct values (no value check of it has passed yet)")).format(
+                names=names)
             done[i] = CheckResult(check.name, check.points, False, message=message, not_implemented=todo)
         else:
             done[i] = _run_check(ex, check, student)
@@ -221,7 +225,8 @@ def _run_check(ex: Exercise, check, student: Student) -> CheckResult:
         if isinstance(exc, KeyboardInterrupt):
             raise
         log.exception("internal error in check %r of exercise %d", check.name, ex.number)
-        res.message = f"internal grader error in this check ({type(exc).__name__}: {exc}); please report it"
+        res.message = _("internal grader error in this check ({error}); please report it").format(
+            error=f"{type(exc).__name__}: {exc}")
     else:
         res.passed, res.points = True, check.points
     res.seconds = time.perf_counter() - t0

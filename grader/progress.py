@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader import locate
 from grader.course.entry import Exercise
+from grader.i18n import N_
 from grader.results import PASSED
 
 
@@ -72,7 +73,7 @@ def states(exercises_dir: Path, exercises: tuple[Exercise, ...]) -> list[State]:
     for ex in exercises:
         found = locate.exercise_file(ex, exercises_dir)
         if found.path is None:
-            out.append(State(ex.number, None, "missing"))
+            out.append(State(ex.number, None, N_("missing")))
             continue
         rec = data.get(str(ex.number))
         rec = rec if isinstance(rec, dict) and isinstance(rec.get("score"), int) else None
@@ -82,9 +83,11 @@ def states(exercises_dir: Path, exercises: tuple[Exercise, ...]) -> list[State]:
             out.append(State(ex.number, found.path.name, f"{rec.get('status')} ({rec['score']}/{rec.get('max')})",
                              rec.get("status") == PASSED, rec["score"]))
         elif locate.untouched(ex, found.path.name, content):
-            out.append(State(ex.number, found.path.name, "todo"))
+            out.append(State(ex.number, found.path.name, N_("todo")))
         else:
-            out.append(State(ex.number, found.path.name, "changed, not graded yet" if rec else "not graded yet"))
+            # stored and printed by --json in English; translated where shown (grader.report.status_label)
+            status = N_("changed, not graded yet") if rec else N_("not graded yet")
+            out.append(State(ex.number, found.path.name, status))
     return out
 
 

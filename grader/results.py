@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR = "passed", "failed", "not implemented", "missing", "error"
+from grader.i18n import N_, gettext as _
+
+# stored in English (results.jsonl, --json); translated where they are shown
+PASSED, FAILED, NOT_IMPLEMENTED, MISSING, ERROR = (N_("passed"), N_("failed"), N_("not implemented"), N_("missing"),
+                                                   N_("error"))
 
 
 @dataclass
@@ -56,11 +60,13 @@ class ExerciseResult:
         return not check.passed and not self.whole_file_problem
 
     def failure_lines(self, check: CheckResult) -> list[str]:
-        """What is shown under a failed check, as plain lines: its message, the named mistake, then the details."""
+        """What is shown under a failed check, as plain lines: its message, the named mistake, then the details
+        (in the active language)."""
         if not self.shows_failure(check):
             return []
-        return [check.message, *([f"likely mistake: {check.misconception}"] if check.misconception else []),
-                *check.details]
+        mistake = [_("likely mistake: {mistake}").format(mistake=_(check.misconception))] if check.misconception \
+            else []
+        return [check.message, *mistake, *check.details]
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -84,9 +90,9 @@ def unscored_result(ex, status: str, message: str, check_message: str) -> Exerci
 
 def missing_result(ex, message: str) -> ExerciseResult:
     """The exercise's file is not there."""
-    return unscored_result(ex, MISSING, message, "file missing")
+    return unscored_result(ex, MISSING, message, _("file missing"))
 
 
 def not_graded_result(ex, message: str) -> ExerciseResult:
     """The exercise could not be graded (a worker that died twice, a misconfigured machine)."""
-    return unscored_result(ex, ERROR, message, "not graded")
+    return unscored_result(ex, ERROR, message, _("not graded"))

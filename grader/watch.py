@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from grader import course, locate, progress, report
 from grader.grading import grade_exercise
+from grader.i18n import gettext as _
 from grader.results import ExerciseResult
 
 
@@ -65,16 +66,18 @@ def run(folder: Path, out, start: int | None = None, *, changes: Iterable[set[Pa
         while current is not None:
             result = _grade(folder, current, out, grade)
             if not result.passed:
-                out.print(f"[cyan]Next:[/] edit {result.file} and save it to grade exercise {current} again "
-                          f"(Ctrl-C to stop).")
+                label = _("Next:")
+                out.print(f"[cyan]{label}[/] " + _("edit {file} and save it to grade exercise {number} again "
+                                                   "(Ctrl-C to stop).").format(file=result.file, number=current))
                 current = _wait(folder, current, events)
                 continue
             passed.add(current)
             nxt = _unfinished(folder, after=current, passed=passed)
             if nxt is not None:
-                out.print(f"[green]Exercise {current} passes.[/] On to exercise {nxt}.")
+                passes = _("Exercise {number} passes.").format(number=current)
+                out.print(f"[green]{passes}[/] " + _("On to exercise {number}.").format(number=nxt))
             current = nxt
-        out.print("[green]Every exercise passes. Well done![/]")
+        out.print("[green]" + _("Every exercise passes. Well done!") + "[/]")
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -84,10 +87,10 @@ def _grade(folder: Path, number: int, out, grade) -> ExerciseResult:
     ex = course.get(number)
     if out.is_terminal:
         out.clear()
-        with out.status(f"grading exercise {number}..."):
+        with out.status(_("grading exercise {number}...").format(number=number)):
             result = grade(ex, folder)
     else:
-        out.print(f"grading exercise {number}...")
+        out.print(_("grading exercise {number}...").format(number=number))
         result = grade(ex, folder)
     report.render_exercise(result, out)
     progress.record(folder, [result])

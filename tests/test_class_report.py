@@ -218,3 +218,21 @@ def test_chromium_screenshot_shows_the_histogram_and_pass_rate_bars(graded, tmp_
     green = near(PASS)
     assert len(_runs(green.sum(axis=1) > 0)) >= 2                         # pass-rate bars in several rows
     assert 0.005 < (rgb.mean(axis=2) < 110).mean() < 0.4                # text, not a blank or black page
+
+
+def test_the_report_in_traditional_chinese_has_the_same_numbers(graded):
+    """With zh-TW the headings, check names and named mistakes are Chinese and every number stays the same."""
+    from grader import i18n
+    from grader.classroom.class_report import class_report_html
+    from grader.classroom.gradebook import ResultsStore, summarize
+
+    store = ResultsStore(graded / "results.jsonl").load()
+    english = class_report_html(store, summarize(store))
+    with i18n.speaking("zh-TW"):
+        chinese = class_report_html(store, summarize(store))
+    numbers = re.compile(r'data-k="([^"]+)">([^<]*)<')
+    assert numbers.findall(chinese) == numbers.findall(english) != []
+    assert '<html lang="zh-Hant-TW">' in chinese and "<h1>全班報告</h1>" in chinese
+    assert "卷積核被翻轉了" in chinese and "The kernel was flipped" in english   # the named mistake
+    assert "在隨機形狀上與 torch 的結果一致" in chinese                          # a check name
+    assert class_report_html(store, summarize(store)) == english                # English again after the block

@@ -196,7 +196,8 @@ def test_no_module_imports_another_modules_privates():
     assert found == []
 
 
-@pytest.mark.parametrize("args", [["list"], ["show", "3"], ["hint", "1"], ["--help"]], ids=" ".join)
+@pytest.mark.parametrize("args", [["list"], ["show", "3"], ["hint", "1"], ["--help"], ["show", "3", "--lang", "zh-TW"],
+                                  ["hint", "1", "--lang", "zh-TW"]], ids=" ".join)
 def test_the_light_commands_import_no_numpy_hypothesis_or_torch(args, tmp_path):
     """`grade list`, `grade show` and `grade hint` answer at once: they load neither numpy, hypothesis nor torch."""
     probe = ("import json, sys\nfrom grader.cli import main\n"

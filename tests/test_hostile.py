@@ -100,7 +100,12 @@ class _Listener:
 @pytest.fixture(scope="module")
 def hostile_batch():
     from grader.classroom.batch import run_batch
+    from grader.sandbox.view import LEASE_BASE
 
+    # uids leased from a range of this test's own, so that the count of leftover processes sees this batch's only
+    # (not another batch running on the machine at the same time, which leases from the default range)
+    old_base = os.environ.get("GRADER_SANDBOX_UID_BASE")
+    os.environ["GRADER_SANDBOX_UID_BASE"] = str(LEASE_BASE + 100_000 + (os.getpid() % 1000) * 8192)
     token = uuid.uuid4().hex[:12]
     base = Path(tempfile.mkdtemp(prefix="grade-hostile-"))
     os.chmod(base, 0o755)
@@ -143,6 +148,10 @@ def hostile_batch():
            "before_subs": before_subs, "before_sentinel": before_sentinel, "base": base,
            "leftover": _sandbox_processes(), "connections": listener.connections}
     shutil.rmtree(base, ignore_errors=True)
+    if old_base is None:
+        os.environ.pop("GRADER_SANDBOX_UID_BASE", None)
+    else:
+        os.environ["GRADER_SANDBOX_UID_BASE"] = old_base
     for path in (Path(f"/tmp/pwned-{token}"), Path(f"/work/pwned-{token}"), Path.home() / f"pwned-{token}"):
         if path.exists():
             path.unlink()

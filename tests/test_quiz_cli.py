@@ -280,3 +280,30 @@ def test_take_a_students_quiz_from_a_quiz_folder(made):
     assert "Final score: 11/11 (100%)" in result.output
     assert "is not in" in error(run("take", "--quiz", made, "--id", "999"))
     assert "wrong secret" in error(run("take", "--quiz", made, "--id", "456", "--secret", "nope"))
+
+
+def test_make_in_traditional_chinese_grades_like_the_english_quiz(tmp_path):
+    """`grade quiz make --lang zh-TW`: the sheets and keys speak Chinese, the numbers, answers and variants are the
+    English quiz's (the fingerprint is language-independent), and its key grades to full marks in English."""
+    roster = write(tmp_path / "roster.csv", ROSTER)
+    english = run("make", "--roster", roster, "--out", tmp_path / "en", "--secret", "s3cret")
+    chinese = run("make", "--roster", roster, "--out", tmp_path / "zh", "--secret", "s3cret", "--lang", "zh-TW")
+    assert english.exit_code == 0 and chinese.exit_code == 0, chinese.output
+    html = (tmp_path / "zh" / "quizzes.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant-TW">' in html and "小考：卷積神經網路（CNN）" in html and "卷積核" in html
+    assert "請把答案寫在框內" in html and "Convolve the" not in html
+    key = (tmp_path / "zh" / "answer-key.md").read_text(encoding="utf-8")
+    assert "解答" in key and "**答案：**" in key
+    meta_en, meta_zh = (json.loads((tmp_path / d / "quiz.json").read_text()) for d in ("en", "zh"))
+    assert [s["fingerprint"] for s in meta_zh["students"]] == [s["fingerprint"] for s in meta_en["students"]]
+    assert (tmp_path / "zh" / "answer-key.csv").read_text() == (tmp_path / "en" / "answer-key.csv").read_text()
+    graded = run("grade", tmp_path / "zh" / "answer-key.csv", "--out", tmp_path / "zh", "--secret", "s3cret")
+    assert graded.exit_code == 0 and "mean 11.0/11 (100%)" in graded.output, graded.output
+    # English is what a plain run prints again
+    assert "Convolve the" in (tmp_path / "en" / "quizzes.html").read_text(encoding="utf-8")
+
+
+def test_does_not_fit_may_be_answered_in_chinese():
+    from grader.quiz.answers import parse_fit
+
+    assert parse_fit("放不進去") is None and parse_fit("不適合") is None and parse_fit("5") == 5

@@ -161,3 +161,44 @@ def test_chromium_screenshot_shows_a_page_with_grids(quiz_dir, tmp_path):
     # grids: sets of >= 6 parallel lines one cell apart (the 5x5 image: 6 horizontal and 6 vertical rules)
     assert regular_runs(line_positions(dark, 40)) >= 6
     assert regular_runs(line_positions(dark.T, 40)) >= 6
+
+
+# -- the quiz in Traditional Chinese: a CJK font, still one A4 page per student -----------------------------------
+@pytest.fixture(scope="module")
+def zh_quiz_dir(tmp_path_factory):
+    from grader import i18n
+
+    out = tmp_path_factory.mktemp("quiz-zh")
+    roster = out.parent / "roster-zh.csv"
+    roster.write_text("id,name\ns001,Ada Lovelace\ns002,Alan Turing\ns003,陳宇春\n", encoding="utf-8")
+    with i18n.speaking("zh-TW"):
+        make_quizzes(roster, out / "q", secret="html-test")
+    return out / "q"
+
+
+def test_the_chinese_quiz_says_its_language(zh_quiz_dir):
+    html = (zh_quiz_dir / "quizzes.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hant-TW">' in html and html.count('<section class="sheet"') == STUDENTS
+    assert "卷積" in html and "特徵圖" in html and '"Noto Sans CJK TC"' in html
+
+
+@needs_chromium
+@pytest.mark.parametrize("name", ["quizzes.html", "answer-key.html"])
+def test_chromium_prints_the_chinese_quiz_with_a_cjk_font_one_a4_page_per_student(zh_quiz_dir, tmp_path, name):
+    if not (shutil.which("pdffonts") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdffonts, pdftotext) is not installed")
+    if "Noto Sans CJK" not in subprocess.run(["fc-list"], capture_output=True, text=True).stdout:
+        pytest.skip("no CJK font (Debian: apt-get install -y fonts-noto-cjk)")
+    pdf = tmp_path / "out.pdf"
+    run = chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", (zh_quiz_dir / name).as_uri())
+    assert pdf.is_file(), run.stderr[-2000:]
+    assert pdf_pages(pdf) == STUDENTS
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert (round(width), round(height)) == (595, 842)
+    # the Chinese is drawn from a font (chromium embeds the Noto CJK collection's glyphs as Type 3 fonts)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "CJK" in fonts or "Type 3" in fonts, fonts
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    assert all("卷積" in page for page in pages[:STUDENTS]), text[:2000]   # every sheet holds its Chinese

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from grader.checking.student import CheckFailed, Student
+from grader.i18n import N_, gettext as _
 from grader.sandbox.protocol import Unsupported
 
 
@@ -24,18 +25,20 @@ from grader.sandbox.protocol import Unsupported
 def describe(value) -> str:
     """A short, student-readable description of a value's type: 'an ndarray of shape (2, 3) and dtype int64'."""
     if isinstance(value, np.ndarray):
-        return f"an ndarray of shape {value.shape} and dtype {value.dtype}"
+        return _("an ndarray of shape {shape} and dtype {dtype}").format(shape=value.shape, dtype=value.dtype)
     if isinstance(value, np.generic):
-        return f"a numpy scalar ({type(value).__name__})"
+        return _("a numpy scalar ({type})").format(type=type(value).__name__)
     if isinstance(value, Unsupported):
-        return f"a {value.type_name}"
+        return _("a {type}").format(type=value.type_name)
     if value is None:
-        return "None (did you forget to return?)"
+        return _("None (did you forget to return?)")
     name = type(value).__name__
     if isinstance(value, (list, tuple)):
-        return f"a {name} of {len(value)} items"
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name} ({value!r})" if isinstance(value, (int, float, bool)) \
-        else f"a {name}"
+        return _("a {type} of {count} items").format(type=name, count=len(value))
+    if isinstance(value, (int, float, bool)):
+        text = _("an {type} ({value})") if name[0] in "aeiou" else _("a {type} ({value})")
+        return text.format(type=name, value=repr(value))
+    return _("a {type}").format(type=name)
 
 
 RTOL, ATOL = 1e-5, 1e-8
@@ -66,17 +69,21 @@ def format_call(fn: str, args: tuple = (), kwargs: dict | None = None) -> str:
 
 
 # -- expectations -----------------------------------------------------------------------------------------------
-def expect_array(got, expected: np.ndarray, *, what: str = "the result", rtol: float = RTOL,
+def expect_array(got, expected: np.ndarray, *, what: str = N_("the result"), rtol: float = RTOL,
                  atol: float = ATOL) -> None:
     """Fail unless ``got`` is an ndarray of ``expected``'s shape with values close to it (the precision policy in
     the module docstring; a check may ask for a tighter ``rtol`` where float64 is the point)."""
     expected = np.asarray(expected)
+    what = _(what)
     if not isinstance(got, np.ndarray):
-        raise CheckFailed(f"{what} is {describe(got)}, expected an ndarray of shape {expected.shape}")
+        raise CheckFailed(_("{what} is {description}, expected an ndarray of shape {shape}").format(
+            what=what, description=describe(got), shape=expected.shape))
     if got.shape != expected.shape:
-        raise CheckFailed(f"{what} has shape {got.shape}, expected shape {expected.shape}")
+        raise CheckFailed(_("{what} has shape {shape}, expected shape {expected}").format(
+            what=what, shape=got.shape, expected=expected.shape))
     if got.dtype.kind not in "biuf":
-        raise CheckFailed(f"{what} has dtype {got.dtype}, expected real numbers (float64)")
+        raise CheckFailed(_("{what} has dtype {dtype}, expected real numbers (float64)").format(what=what,
+                                                                                               dtype=got.dtype))
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
     scale = float(np.max(np.abs(e))) if e.size and np.isfinite(e).all() else 0.0
@@ -89,42 +96,53 @@ def expect_array(got, expected: np.ndarray, *, what: str = "the result", rtol: f
     idx = tuple(int(i) for i in bad[0])
     max_err = float(np.max(err[~close]))   # nan or inf where a wrong value is: then no precision note
     raise CheckFailed(
-        f"{what} differs from the expected values at {len(bad)} of {e.size} positions",
-        f"first difference at index {idx}: expected {e[idx]:.6g}, got {g[idx]:.6g}; max abs error {max_err:.3g}",
-        *_precision_note(got, max_err, scale), f"expected:\n{format_value(e)}", f"got:\n{format_value(got)}")
+        _("{what} differs from the expected values at {count} of {size} positions").format(what=what, count=len(bad),
+                                                                                          size=e.size),
+        _("first difference at index {index}: expected {expected}, got {got}; max abs error {error}").format(
+            index=idx, expected=f"{e[idx]:.6g}", got=f"{g[idx]:.6g}", error=f"{max_err:.3g}"),
+        *_precision_note(got, max_err, scale), _("expected:") + f"\n{format_value(e)}",
+        _("got:") + f"\n{format_value(got)}")
 
 
 def _precision_note(got: np.ndarray, max_err: float, scale: float) -> list[str]:
     """Why a near miss is probably precision, not a formula."""
     if got.dtype.kind == "f" and got.dtype.itemsize < 8:
-        return [f"your result has {got.dtype} precision: compute in float64 (np.float64), as the inputs are"]
+        return [_("your result has {dtype} precision: compute in float64 (np.float64), as the inputs are").format(
+            dtype=got.dtype)]
     if np.isfinite(max_err) and max_err <= 1e-3 * max(scale, 1e-12):
-        return [f"the differences are tiny (at most {max_err:.2g}, against values up to {scale:.3g}): part of your "
-                f"computation has float32 precision (np.float32 arrays, .astype(np.float32)?): compute in float64"]
+        return [_("the differences are tiny (at most {error}, against values up to {scale}): part of your "
+                  "computation has float32 precision (np.float32 arrays, .astype(np.float32)?): compute in "
+                  "float64").format(error=f"{max_err:.2g}", scale=f"{scale:.3g}")]
     return []
 
 
-def expect_number(got, expected: float, *, what: str = "the result", integer: bool = False,
+def expect_number(got, expected: float, *, what: str = N_("the result"), integer: bool = False,
                   rtol: float = RTOL, atol: float = ATOL) -> None:
     """Fail unless ``got`` is a number close to ``expected`` (an exact int when ``integer``); a 0-d array counts as
     the number it holds."""
     if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "biuf":
         got = got[()]
+    what = _(what)
     if integer:
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
-            raise CheckFailed(f"{what} is {describe(got)}, expected the int {expected}")
+            raise CheckFailed(_("{what} is {description}, expected the int {expected}").format(
+                what=what, description=describe(got), expected=expected))
         if int(got) != int(expected):
-            raise CheckFailed(f"{what} is {int(got)}, expected {int(expected)}")
+            raise CheckFailed(_("{what} is {got}, expected {expected}").format(what=what, got=int(got),
+                                                                               expected=int(expected)))
         return
     if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
-        raise CheckFailed(f"{what} is {describe(got)}, expected a float close to {expected:.6g}")
+        raise CheckFailed(_("{what} is {description}, expected a float close to {expected}").format(
+            what=what, description=describe(got), expected=f"{expected:.6g}"))
     if not np.isfinite(float(got)) or not abs(float(got) - expected) <= atol + rtol * abs(expected):
         note = []
         if isinstance(got, np.floating) and got.dtype.itemsize < 8:
-            note = [f"your result is a {got.dtype}: compute in float64 (np.float64), as the inputs are"]
+            note = [_("your result is a {dtype}: compute in float64 (np.float64), as the inputs are").format(
+                dtype=got.dtype)]
         elif np.isfinite(float(got)) and abs(float(got) - expected) <= 1e-3 * abs(expected):
-            note = ["the difference is tiny: part of your computation has float32 precision? compute in float64"]
-        raise CheckFailed(f"{what} is {float(got):.6g}, expected {expected:.6g}", *note)
+            note = [_("the difference is tiny: part of your computation has float32 precision? compute in float64")]
+        raise CheckFailed(_("{what} is {got}, expected {expected}").format(what=what, got=f"{float(got):.6g}",
+                                                                           expected=f"{expected:.6g}"), *note)
 
 
 def expect_raises(student: Student, exc_type: str, fn: str, *args, why: str = "", **kwargs) -> None:
@@ -135,16 +153,18 @@ def expect_raises(student: Student, exc_type: str, fn: str, *args, why: str = ""
     except CheckFailed as raised:
         if raised.kind == "raised" and exc_type in raised.raised:
             return
-        failure = CheckFailed(f"expected {fn}() to raise {exc_type}, but it " + raised.summary.split("() ", 1)[-1],
-                              *raised.details, kind=raised.kind)
+        failure = CheckFailed(_("expected {fn}() to raise {exception}, but it {what_happened}").format(
+            fn=fn, exception=exc_type, what_happened=raised.summary.split("() ", 1)[-1]),
+            *raised.details, kind=raised.kind)
     else:
-        failure = CheckFailed(f"expected {fn}() to raise {exc_type}, but it returned {describe(got)}")
+        failure = CheckFailed(_("expected {fn}() to raise {exception}, but it returned {description}").format(
+            fn=fn, exception=exc_type, description=describe(got)))
     if why:
-        failure.details.insert(0, f"why the call is invalid: {why}")
+        failure.details.insert(0, _("why the call is invalid: {why}").format(why=_(why)))
     raise failure
 
 
-def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str = "work on a copy instead",
+def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str = N_("work on a copy instead"),
                             judge=None) -> bool:
     """Call ``fn(**case)`` and fail if it changed one of its array arguments in place (``advice`` ends the message).
 
@@ -154,7 +174,7 @@ def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str =
     """
     before = {k: v.copy() for k, v in case.items() if isinstance(v, np.ndarray)}
     try:
-        got, _, after = student.call(fn, return_args=True, **case)
+        got, _printed, after = student.call(fn, return_args=True, **case)
     except CheckFailed as failure:
         if failure.kind == "raised":
             return False
@@ -170,10 +190,11 @@ def expect_inputs_unchanged(student: Student, fn: str, case: dict, advice: str =
             returned = got if isinstance(got, (tuple, list)) else (got,)
             if any(isinstance(r, np.ndarray) and isinstance(after.get(name), np.ndarray) and r.shape ==
                    after[name].shape and np.array_equal(r, after[name]) for r in returned):
-                details.append(f"what {fn}() returned is '{name}' itself, changed: `out = {name}` gives the same "
-                               f"array a second name, so writing into out writes into {name}; start from "
-                               f"{name}.copy()")
-            raise CheckFailed(f"{fn}() changed its argument '{name}' in place; {advice}", *details)
+                details.append(_("what {fn}() returned is '{name}' itself, changed: `out = {name}` gives the same "
+                                 "array a second name, so writing into out writes into {name}; start from "
+                                 "{name}.copy()").format(fn=fn, name=name))
+            raise CheckFailed(_("{fn}() changed its argument '{name}' in place; {advice}").format(
+                fn=fn, name=name, advice=_(advice)), *details)
     return True
 
 

@@ -26,6 +26,7 @@ from grader.checking.expect import (expect_array, expect_inputs_unchanged, expec
                                     prefixed)
 from grader.checking.replay import truth_function  # noqa: E402
 from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
+from grader.i18n import N_, gettext as _  # noqa: E402
 from grader.sandbox import protocol  # noqa: E402
 
 try:  # hypothesis mixes in constants from "local" source files; that would make inputs depend on the install
@@ -98,10 +99,10 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
             store.record_cases(label, seen)
     except (CheckFailed, _StopShrinking):
         failure, call = state["fail"]
-        raise _with_call(failure, call, student, "smallest failing input", state["signature"][1]) from None
+        raise _with_call(failure, call, student, N_("smallest failing input"), state["signature"][1]) from None
     except Abort as abort:
         call = student.last_call if student is not None else None
-        raise _with_call(abort.failure, call, None, "the input it was given") from None
+        raise _with_call(abort.failure, call, None, N_("the input it was given")) from None
     except HypothesisException as exc:  # our strategies are wrong, not the student
         raise RuntimeError(f"internal error in the property: {exc}") from exc
 
@@ -128,7 +129,7 @@ def _replayed(body, cases: list, student: Student) -> bool:
     except CheckFailed:
         return False
     except Abort as abort:
-        raise _with_call(abort.failure, student.last_call, None, "the input it was given") from None
+        raise _with_call(abort.failure, student.last_call, None, N_("the input it was given")) from None
     except Exception:  # noqa: BLE001 - a stored case this property cannot take: never trusted, run in full
         return False
     return True
@@ -167,10 +168,11 @@ def raises_check(fn: str, cases):
 _UNSET = object()
 
 
-def _with_call(failure: CheckFailed, call, student: Student | None, label: str = "failing input",
+def _with_call(failure: CheckFailed, call, student: Student | None, label: str = N_("failing input"),
                diagnosis=_UNSET) -> CheckFailed:
     if call is not None and not failure.not_implemented:
-        failure.details.insert(0, f"{label}:\n" + format_call(call.fn, call.args, call.kwargs))
+        failure.details.insert(0, _("{label}:").format(label=_(label)) + "\n" + format_call(call.fn, call.args,
+                                                                                            call.kwargs))
     if student is not None and call is not None and failure.misconception is None:
         failure.misconception = student.diagnose(call) if diagnosis is _UNSET else diagnosis
     return failure
@@ -207,16 +209,16 @@ class Reference:
             self.expect(fn, student.call(fn, **case), self.truth[fn](**case))
         for_all(body, strategy, student=student, examples=examples)
 
-    def pinned(self, student: Student, examples, prefix: str = "slide example") -> None:
+    def pinned(self, student: Student, examples, prefix: str = N_("slide example")) -> None:
         """Each pinned ``(label, fn, kwargs, answer)``: the student's answer must equal the pinned one."""
         def body():
             for label, fn, kwargs, answer in examples:
-                with prefixed(f"{prefix} '{label}': "):
+                with prefixed(_("{prefix} '{label}': ").format(prefix=_(prefix), label=_(label))):
                     self.expect(fn, student.call(fn, **kwargs), answer)
         run_once(body, student)
 
     def inputs_unchanged(self, student: Student, fn: str | None, strategy, *, examples: int,
-                         advice: str = "work on a copy instead") -> None:
+                         advice: str = N_("work on a copy instead")) -> None:
         """The student's ``fn(**case)`` leaves its array arguments as they were, judged only on calls that
         returned a correct answer (``fn`` None: the strategy draws ``(fn, case)`` pairs). Fails when no call could
         be judged, so that code which computes nothing cannot pass it."""
@@ -232,5 +234,6 @@ class Reference:
                 judged.append(name)
         for_all(body, strategy, student=student, examples=examples)
         if not judged:
-            raise CheckFailed(f"{fn + '()' if fn else 'the functions'} returned no correct answer on these inputs, "
-                              f"so whether the inputs stay unchanged could not be judged")
+            raise CheckFailed(_("{functions} returned no correct answer on these inputs, so whether the inputs "
+                                "stay unchanged could not be judged").format(
+                functions=fn + "()" if fn else _("the functions")))

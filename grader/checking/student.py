@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from grader.sandbox.client import Sandbox, SandboxFailure, StudentRaised
+from grader.i18n import gettext as _
 from grader.sandbox.cputime import CPUS
 
 
@@ -153,21 +154,25 @@ class Student:
         """Run one request to the student process, turning every outcome but a return value into a failure."""
         over = self._over_budget()
         if over:
-            raise Abort(CheckFailed(f"the exercise's time budget ran out before this check could finish ({over})",
+            raise Abort(CheckFailed(_("the exercise's time budget ran out before this check could finish ({over})")
+                                    .format(over=over),
                                     kind="budget"))
         if self.box.load().ok and fn not in self.box.load().functions:
-            raise Abort(CheckFailed(f"{self.box.file.name} has no function {fn}() (was it renamed or deleted?)",
+            raise Abort(CheckFailed(_("{file} has no function {fn}() (was it renamed or deleted?)").format(
+                file=self.box.file.name, fn=fn),
                                     kind="missing"))
         try:
             return run()
         except StudentRaised as exc:
             if exc.not_implemented:
-                failure = CheckFailed(f"{fn}() is not implemented yet", kind="not implemented")
+                failure = CheckFailed(_("{fn}() is not implemented yet").format(fn=fn), kind="not implemented")
                 failure.not_implemented = True
                 raise Abort(failure) from None
             if self.last_call is not None:
                 self.last_call.raised = exc.kinds
-            raise CheckFailed(f"{fn}() raised {exc.type_name}: {exc.message}", *traceback_lines(exc.info),
+            raise CheckFailed(_("{fn}() raised {exception}: {message}").format(fn=fn, exception=exc.type_name,
+                                                                               message=exc.message),
+                              *traceback_lines(exc.info),
                               kind="raised", raised=exc.kinds) from None
         except SandboxFailure as exc:
             message = str(exc).replace(*rename) if rename else str(exc)
@@ -177,4 +182,4 @@ class Student:
 def traceback_lines(info: dict) -> list[str]:
     """The last lines of the student's traceback (as the student process reported it), indented, for details."""
     tb = str(info.get("traceback") or "").strip().splitlines()
-    return ["your code's traceback:", *("  " + line for line in tb[-6:])] if tb else []
+    return [_("your code's traceback:"), *("  " + line for line in tb[-6:])] if tb else []

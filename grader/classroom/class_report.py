@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from grader.classroom.gradebook import ResultsStore, max_scores
+from grader.i18n import gettext as _
+from grader.i18n import N_, language
 from grader.results import ERROR, MISSING, NOT_IMPLEMENTED, PASSED
 
 _NO_ANSWER_STATUSES = (MISSING, NOT_IMPLEMENTED, ERROR)
@@ -158,10 +160,10 @@ def histogram_svg(summary: dict, width: int = 640, height: int = 260) -> str:
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">{edges[i]:g}</text>')
     parts.append(f'<text x="{left + plot_w:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">'
                  f'{edges[-1]:g}</text>' if edges else "")
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">total score (of '
-                 f'{summary["max_total"]})</text>')
+    axis = _e(_("total score (of {max_total})").format(max_total=summary["max_total"]))
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">{axis}</text>')
     parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">students</text></svg>')
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">' + _e(_("students")) + "</text></svg>")
     return "".join(parts)
 
 
@@ -183,17 +185,22 @@ svg.bar { vertical-align: middle; } .muted { color: #666; } a { color: #2857a4; 
 
 
 def _facts(summary: dict) -> str:
-    items = [("students", summary["students"], "students"), ("mean", f"{summary['mean']:.1f}", "mean"),
-             ("median", f"{summary['median']:.1f}", "median"), ("std", f"{summary['stdev']:.1f}", "stdev"),
-             ("out of", summary["max_total"], "max_total")]
-    return '<p class="facts">' + "".join(f'<span>{label} {_num(key, value, "b", "n")}</span>'
+    items = [(_("students"), summary["students"], "students"), (_("mean"), f"{summary['mean']:.1f}", "mean"),
+             (_("median"), f"{summary['median']:.1f}", "median"), (_("std"), f"{summary['stdev']:.1f}", "stdev"),
+             (_("out of"), summary["max_total"], "max_total")]
+    return '<p class="facts">' + "".join(f'<span>{_e(label)} {_num(key, value, "b", "n")}</span>'
                                          for label, value, key in items) + "</p>"
 
 
+def _head(*labels: str) -> str:
+    """A table head of translated column labels."""
+    return "<thead><tr>" + "".join(f"<th>{_e(_(label)) if label else ''}</th>" for label in labels) + "</tr></thead>"
+
+
 def _exercise_table(store: ResultsStore, summary: dict, titles: dict[int, str]) -> str:
-    rows = ["<table id=\"exercises\"><thead><tr><th>#</th><th>exercise</th><th>graded</th><th>passed</th>"
-            "<th>pass rate</th><th></th><th>mean score</th><th>of</th><th>not started</th><th>missing</th>"
-            "<th>does not load</th></tr></thead><tbody>"]
+    rows = ["<table id=\"exercises\">" + _head(
+        "#", N_("exercise"), N_("graded"), N_("passed"), N_("pass rate"), "", N_("mean score"), N_("of"),
+        N_("not started"), N_("missing"), N_("does not load")) + "<tbody>"]
     for n, e in summary["exercises"].items():
         n = int(n)
         statuses = e["statuses"]
@@ -203,19 +210,19 @@ def _exercise_table(store: ResultsStore, summary: dict, titles: dict[int, str]) 
                  ("error", statuses.get(ERROR, 0))]
         tds = "".join(f"<td>{rate_bar(e['pass_rate'])}</td>" if value is None else _num(f"ex{n}.{key}", value)
                       for key, value in cells)
-        rows.append(f"<tr><td>{n}</td><td>{_e(titles.get(n, ''))}</td>{tds}</tr>")
+        rows.append(f"<tr><td>{n}</td><td>{_e(_(titles.get(n, '')))}</td>{tds}</tr>")
     return "".join(rows) + "</tbody></table>"
 
 
 def _check_tables(stats: dict[int, list[CheckStats]], titles: dict[int, str]) -> str:
     parts = []
     for n, checks in stats.items():
-        parts.append(f"<h3>Exercise {n}: {_e(titles.get(n, ''))}</h3><table class=\"checks\" data-exercise=\"{n}\">"
-                     "<thead><tr><th>check</th><th>points</th><th>passed</th><th>failed</th><th>no answer</th>"
-                     "<th>pass rate</th><th></th></tr></thead><tbody>")
+        title = _("Exercise {number}: {title}").format(number=n, title=_(titles.get(n, "")))
+        head = _head(N_("check"), N_("points"), N_("passed"), N_("failed"), N_("no answer"), N_("pass rate"), "")
+        parts.append(f"<h3>{_e(title)}</h3><table class=\"checks\" data-exercise=\"{n}\">{head}<tbody>")
         for j, c in enumerate(checks, 1):
             key = f"ex{n}.check{j}"
-            parts.append(f"<tr><td>{_e(c.name)}</td>{_num(key + '.points', c.points)}"
+            parts.append(f"<tr><td>{_e(_(c.name))}</td>{_num(key + '.points', c.points)}"
                          f"{_num(key + '.passed', c.passed)}{_num(key + '.failed', c.failed)}"
                          f"{_num(key + '.no_answer', c.no_answer)}{_num(key + '.pass_rate', percent(c.pass_rate))}"
                          f"<td>{rate_bar(c.pass_rate)}</td></tr>")
@@ -229,16 +236,18 @@ def _student_link(student: str, slugs: dict[str, str]) -> str:
 
 def _mistake_table(mistakes: list[MistakeStats], students: int, slugs: dict[str, str]) -> str:
     if not mistakes:
-        return '<p class="muted" id="no-mistakes">No named mistake was made.</p>'
-    rows = ['<table id="mistakes"><thead><tr><th>rank</th><th>exercise</th><th>mistake</th><th>students</th>'
-            "<th>share</th><th>example feedback</th><th>who</th></tr></thead><tbody>"]
+        return '<p class="muted" id="no-mistakes">' + _e(_("No named mistake was made.")) + "</p>"
+    head = _head(N_("rank"), N_("exercise"), N_("mistake"), N_("students"), N_("share"), N_("example feedback"),
+                 N_("who"))
+    rows = [f'<table id="mistakes">{head}<tbody>']
     for r, m in enumerate(mistakes, 1):
         share = len(m.students) / students if students else 0.0
         who = ", ".join(_student_link(s, slugs) for s in m.students)
-        rows.append(f"<tr><td>{r}</td><td>{m.exercise}</td><td>{_e(m.message)}<div class=\"muted\">in: "
-                    f"{_e(', '.join(m.checks))}</div></td>{_num(f'mistake{r}.students', len(m.students))}"
+        where = _("in: {checks}").format(checks=", ".join(_(c) for c in m.checks))
+        rows.append(f"<tr><td>{r}</td><td>{m.exercise}</td><td>{_e(_(m.message))}<div class=\"muted\">"
+                    f"{_e(where)}</div></td>{_num(f'mistake{r}.students', len(m.students))}"
                     f"{_num(f'mistake{r}.share', percent(share))}"
-                    f"<td><span class=\"muted\">{_e(m.example_student)}, {_e(m.example_check)}:</span> "
+                    f"<td><span class=\"muted\">{_e(m.example_student)}, {_e(_(m.example_check))}:</span> "
                     f"<code>{_e(m.example)}</code></td><td>{who}</td></tr>")
     return "".join(rows) + "</tbody></table>"
 
@@ -246,7 +255,10 @@ def _mistake_table(mistakes: list[MistakeStats], students: int, slugs: dict[str,
 def _student_table(store: ResultsStore, slugs: dict[str, str]) -> str:
     exercises = store.exercises()
     head = "".join(f"<th>ex{n:02d}</th>" for n in exercises)
-    rows = [f'<table id="students"><thead><tr><th>student</th>{head}<th>total</th><th>late</th></tr></thead><tbody>']
+    labels = [_e(_("student")), _e(_("total")), _e(_("late"))]
+    yes = _e(_("yes"))
+    rows = [f'<table id="students"><thead><tr><th>{labels[0]}</th>{head}<th>{labels[1]}</th><th>{labels[2]}</th>'
+            '</tr></thead><tbody>']
     for i, student in enumerate(store.students(), 1):
         cells, total, late = [], 0, False
         for n in exercises:
@@ -256,7 +268,7 @@ def _student_table(store: ResultsStore, slugs: dict[str, str]) -> str:
             late |= bool(row and row.get("late"))
             cells.append(_num(f"student{i}.ex{n}", score))
         rows.append(f'<tr data-student="{_e(student)}"><td>{_student_link(student, slugs)}</td>{"".join(cells)}'
-                    f'{_num(f"student{i}.total", total)}<td>{"yes" if late else ""}</td></tr>')
+                    f'{_num(f"student{i}.total", total)}<td>{yes if late else ""}</td></tr>')
     return "".join(rows) + "</tbody></table>"
 
 
@@ -273,24 +285,28 @@ def class_report_html(store: ResultsStore, summary: dict) -> str:
     mistakes = mistake_stats(store)
     maxes = max_scores(store)
     version = versions.most_common(1)[0][0] if versions else ""
+    numbers = ", ".join(str(n) for n in store.exercises()) or _("none")
+    intro = _("Exercises {numbers} ({points} points). Made from results.jsonl; grades.csv has the same scores.").format(
+        numbers=numbers, points=sum(maxes.values()))
+    title = _e(_("Class report"))
     body = [
-        "<h1>Class report</h1>",
-        f'<p class="muted">Exercises {", ".join(str(n) for n in store.exercises()) or "none"} '
-        f"({sum(maxes.values())} points). Made from results.jsonl; grades.csv has the same scores.</p>",
+        f"<h1>{title}</h1>",
+        f'<p class="muted">{_e(intro)}</p>',
         _facts(summary),
-        "<h2>Score distribution</h2>", histogram_svg(summary),
-        "<h2>Named mistakes: what to re-teach</h2>",
-        '<p class="muted">Each row is a mistake the grader recognised in a wrong answer, with how many students '
-        "made it; the example is what one of them was told.</p>",
+        "<h2>" + _e(_("Score distribution")) + "</h2>", histogram_svg(summary),
+        "<h2>" + _e(_("Named mistakes: what to re-teach")) + "</h2>",
+        '<p class="muted">' + _e(_("Each row is a mistake the grader recognised in a wrong answer, with how many "
+                                   "students made it; the example is what one of them was told.")) + "</p>",
         _mistake_table(mistakes, summary["students"], slugs),
-        "<h2>Exercises</h2>", _exercise_table(store, summary, titles),
-        "<h2>Checks</h2>",
-        '<p class="muted">failed: the code ran and the answer was wrong; no answer: no file, not started, or a file '
-        "that does not load. Pass rate = passed / graded.</p>",
+        "<h2>" + _e(_("Exercises")) + "</h2>", _exercise_table(store, summary, titles),
+        "<h2>" + _e(_("Checks")) + "</h2>",
+        '<p class="muted">' + _e(_("failed: the code ran and the answer was wrong; no answer: no file, not started, "
+                                   "or a file that does not load. Pass rate = passed / graded.")) + "</p>",
         _check_tables(stats, titles),
-        "<h2>Students</h2>", _student_table(store, slugs),
+        "<h2>" + _e(_("Students")) + "</h2>", _student_table(store, slugs),
         f'<p class="muted">cnn-grader {_e(version)}</p>',
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    lang = "zh-Hant-TW" if language() == "zh_TW" else "en"
+    return (f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>Class report</title><style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<title>{title}</title><style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
+from grader.i18n import N_, gettext as _
 from grader.results import NOT_IMPLEMENTED, PASSED, ExerciseResult
 
-_MARK = {True: "PASS", False: "FAIL"}
+_MARK = {True: N_("PASS"), False: N_("FAIL")}
 
 
 def fence(text: str, info: str = "text") -> str:
@@ -27,25 +28,27 @@ def plain(text: str) -> str:
 
 
 def exercise_markdown(result: ExerciseResult, *, heading: str = "##") -> str:
-    lines = [f"{heading} Exercise {result.number}: {result.title} -- {result.score}/{result.max_score} "
-             f"({result.status})", ""]
+    title = _("Exercise {number}: {title}").format(number=result.number, title=_(result.title))
+    lines = [f"{heading} {title} -- {result.score}/{result.max_score} ({_(result.status)})", ""]
     if result.message:
         lines += [fence(result.message), ""]
     for check in result.checks:
-        mark = "TODO" if check.not_implemented and not check.passed else _MARK[check.passed]
-        lines.append(f"- **{mark}** {check.name} ({check.points}/{check.max_points})")
+        mark = _("TODO") if check.not_implemented and not check.passed else _(_MARK[check.passed])
+        lines.append(f"- **{mark}** {_(check.name)} ({check.points}/{check.max_points})")
         body = result.failure_lines(check)
         if body:
             lines += ["", _indent(fence("\n".join(body))), ""]
     for key, value in (result.info or {}).items():
         lines.append(f"- {plain(key)}: {plain(value)}")
-    lines += [f"- note: {plain(note)}" for note in result.notes]
+    lines += ["- " + _("note:") + f" {plain(note)}" for note in result.notes]
     if result.output.strip() and result.status != PASSED:
-        lines += ["", "Your code printed (shown, never graded):", "", fence(result.output)]
+        lines += ["", _("Your code printed (shown, never graded):"), "", fence(result.output)]
     if result.hint and result.status != PASSED:
-        lines += ["", f"Hint: {result.hint} (more: `grade hint {result.number}`)"]
+        lines += ["", _("Hint: {hint} (more: {command})").format(hint=_(result.hint),
+                                                                command=f"`grade hint {result.number}`")]
     if result.status == NOT_IMPLEMENTED:
-        lines += ["", f"Not started yet: open {result.file} and run `grade exercise {result.number}`."]
+        lines += ["", _("Not started yet: open {file} and run {command}.").format(
+            file=result.file, command=f"`grade exercise {result.number}`")]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -57,15 +60,17 @@ def student_markdown(student: str, results: list[ExerciseResult], *, notes=(), l
                      grader_version: str = "") -> str:
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
-    lines = ["# Feedback", "", f"Student: {plain(student)}{' (submitted late)' if late else ''}", "",
-             f"**Total: {total}/{most}**", ""]
-    lines += ["| exercise | status | points |", "| --- | --- | --- |"]
+    who = _("Student: {student}").format(student=plain(student)) + (_(" (submitted late)") if late else "")
+    lines = ["# " + _("Feedback"), "", who, "", "**" + _("Total: {score}/{max_score}").format(score=total,
+                                                                                          max_score=most) + "**", ""]
+    lines += ["| {} | {} | {} |".format(_("exercise"), _("status"), _("points")), "| --- | --- | --- |"]
     for r in results:
-        lines.append(f"| {r.number}. {r.title} | {r.status} | {r.score}/{r.max_score} |")
+        lines.append(f"| {r.number}. {_(r.title)} | {_(r.status)} | {r.score}/{r.max_score} |")
     if notes:
-        lines += ["", "About your submission:", ""] + [f"- {plain(n)}" for n in notes]
+        lines += ["", _("About your submission:"), ""] + [f"- {plain(n)}" for n in notes]
     for r in results:
         lines += ["", exercise_markdown(r).rstrip()]
-    lines += ["", f"_Graded by cnn-grader {plain(grader_version)}; run `grade exercise N` on your own machine for "
-                  "the same checks._" if grader_version else ""]
+    graded = _("Graded by cnn-grader {version}; run {command} on your own machine for the same checks.").format(
+        version=plain(grader_version), command="`grade exercise N`")
+    lines += ["", f"_{graded}_" if grader_version else ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -25,7 +25,7 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from grader import __version__, course
+from grader import __version__, course, i18n
 from grader.classroom import kit
 from grader.files import write_atomic
 from grader.paths import COURSE_ROOT
@@ -93,6 +93,8 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
         add(zf, "setup.sh", SETUP_SH.replace("__TORCH__", kit.torch_requirement(root)).encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.encode(), 0o755)
         config = {"exercises": numbers, "version": __version__, **({"secret": secret} if secret else {})}
+        if i18n.language() != i18n.ENGLISH:   # `grade gradescope build --lang zh-TW`: the feedback's language
+            config["lang"] = i18n.language()
         add(zf, CONFIG_NAME, json.dumps(config, indent=2).encode(), 0o600)
         hidden = [(f"{HIDDEN_REPLAYS}/{rel.rpartition('/')[2]}", data)
                   for rel, data in kit.replay_entries([course.get(n) for n in numbers], secret)] if secret else []
@@ -108,6 +110,7 @@ def build(out: Path, *, exercises: tuple[int, ...] | None = None, root: Path = C
 def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
     """Gradescope's results.json: one test per check (name, score, max_score, status, output, visibility)."""
     from grader.classroom.feedback import fence, plain
+    from grader.i18n import gettext as _
 
     tests = []
     for r in results:
@@ -120,21 +123,23 @@ def to_gradescope(results, *, notes=(), seconds: float = 0.0) -> dict:
                 if text.strip():
                     body.append(fence(text))
                 if r.output.strip() and i == 1:
-                    body.append("Your code printed (shown, never graded):\n\n" + fence(r.output))
+                    body.append(_("Your code printed (shown, never graded):") + "\n\n" + fence(r.output))
                 if r.hint and i == 1:
-                    body.append(f"Hint: {r.hint}")
-            tests.append({"name": f"Exercise {r.number}: {check.name}", "number": f"{r.number}.{i}",
+                    body.append(_("Hint: {hint}").format(hint=_(r.hint)))
+            name = _("Exercise {number}: {title}").format(number=r.number, title=_(check.name))
+            tests.append({"name": name, "number": f"{r.number}.{i}",
                           "score": check.points, "max_score": check.max_points,
                           "status": "passed" if check.passed else "failed",
                           "output": "\n\n".join(body), "output_format": "md", "visibility": "visible"})
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
-    lines = [f"**Total: {total}/{most}**", ""]
+    lines = ["**" + _("Total: {score}/{max_score}").format(score=total, max_score=most) + "**", ""]
     for r in results:
-        lines += [f"- Exercise {r.number} ({r.title}, {plain(r.file)}): {r.status}, {r.score}/{r.max_score}",
-                  *(f"  - note: {plain(n)}" for n in r.notes)]
+        lines += ["- " + _("Exercise {number} ({title}, {file}): {status}, {score}/{max_score}").format(
+            number=r.number, title=_(r.title), file=plain(r.file), status=_(r.status), score=r.score,
+            max_score=r.max_score), *("  - " + _("note:") + f" {plain(n)}" for n in r.notes)]
     if notes:
-        lines += ["", "About your submission:"] + [f"- {plain(n)}" for n in notes]
+        lines += ["", _("About your submission:")] + [f"- {plain(n)}" for n in notes]
     return {"score": total, "execution_time": round(seconds, 1), "output": "\n".join(lines), "output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"grader_version": __version__, "grader_root": str(COURSE_ROOT)}}
@@ -173,6 +178,9 @@ def _grade(root: Path) -> dict:
     t0 = time.perf_counter()
     config_path = COURSE_ROOT / CONFIG_NAME
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if config.get("lang") and i18n.normalize(config["lang"]) != i18n.language():
+        with i18n.speaking(config["lang"]):   # the language the autograder was built in
+            return _grade(root)
     exercises = [course.get(n) for n in config.get("exercises", [ex.number for ex in course.EXERCISES])]
     secret = config.get("secret") or os.environ.get(ENV) or None   # hidden inputs (grader.classroom.secret)
     submission = root / "submission"

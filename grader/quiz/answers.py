@@ -9,7 +9,8 @@ What is accepted (answers come from paper transcribed by a TA, from web forms an
 - shapes: ``32x32x10``, ``32 × 32 × 10``, ``(32, 32, 10)``, ``32*32*10``, ``32 by 32 by 10``, and channels-first
   ``10x32x32`` (PyTorch's C×H×W order);
 - multiple choice: ``B``, ``b)``, ``(b)``, ``B. To shrink ...``, the option's text, or its number (``2``);
-- "does it fit": an output size, or ``does not fit`` / ``doesn't fit`` / ``no`` / ``not`` / ``none``.
+- "does it fit": an output size, or ``does not fit`` / ``doesn't fit`` / ``no`` / ``not`` / ``none`` (in Chinese
+  ``放不進去`` / ``放不下`` / ``不適合``).
 
 :func:`check` never raises for a wrong answer; :class:`Unreadable` means the text could not be read as the kind of
 answer asked for at all (its message says why, for the student and the TA).
@@ -22,6 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from grader.i18n import gettext as _
 from grader.quiz.generators import Answer, Question, num
 
 
@@ -174,8 +176,8 @@ def parse_shape(text) -> tuple[int, ...]:
     return tuple(out)
 
 
-NO_WORDS = re.compile(r"\b(?:no|not|doesn'?t|does\s+not|cannot|can'?t|won'?t|none|invalid|impossible)\b|^[nx]$",
-                      re.I)
+NO_WORDS = re.compile(r"\b(?:no|not|doesn'?t|does\s+not|cannot|can'?t|won'?t|none|invalid|impossible)\b|^[nx]$"
+                      r"|放不進|放不下|不適合|不合適", re.I)
 
 
 def parse_fit(text) -> int | None:
@@ -241,11 +243,12 @@ def check(question: Question, text) -> Verdict:
     """Grade one written answer: a :class:`Verdict` (never raises)."""
     answer = question.answer
     if _is_blank(text):
-        return Verdict(False, 0, "", "no answer", blank=True)
+        return Verdict(False, 0, "", _("no answer"), blank=True)
     try:
         value = parse(answer, text, question.choices)
     except Unreadable as exc:
-        return Verdict(False, 0, _short(text, 60), f"could not read the answer: {exc}", unreadable=True)
+        return Verdict(False, 0, _short(text, 60), _("could not read the answer: {error}").format(error=exc),
+                       unreadable=True)
     correct, note = _compare(answer, value)
     return Verdict(correct, question.points if correct else 0, format_value(answer, value), note)
 
@@ -255,35 +258,38 @@ def _compare(answer: Answer, value) -> tuple[bool, str]:
     if kind == "matrix":
         key = np.array(key, dtype=np.float64)
         if value.shape != key.shape:
-            return False, (f"expected a {key.shape[0]}×{key.shape[1]} matrix, got "
-                           f"{value.shape[0]}×{value.shape[1]}")
+            return False, _("expected a {rows}×{columns} matrix, got {got}").format(
+                rows=key.shape[0], columns=key.shape[1], got=f"{value.shape[0]}×{value.shape[1]}")
         wrong = int(np.sum(np.abs(value - key) > tol))
-        return wrong == 0, ("" if wrong == 0 else f"{wrong} of {key.size} entries are wrong")
+        return wrong == 0, ("" if wrong == 0 else _("{wrong} of {size} entries are wrong").format(wrong=wrong,
+                                                                                                 size=key.size))
     if kind == "integer":
         return abs(value - key) <= tol, ""
     if kind == "number":
         ok = abs(value - key) <= tol
-        return ok, ("" if ok else f"accepted: {key - answer.tolerance:.3f} to {key + answer.tolerance:.3f}")
+        return ok, ("" if ok else _("accepted: {low} to {high}").format(low=f"{key - answer.tolerance:.3f}",
+                                                                         high=f"{key + answer.tolerance:.3f}"))
     if kind == "vector":
         if len(value) != len(key):
-            return False, f"expected {len(key)} numbers, got {len(value)}"
+            return False, _("expected {count} numbers, got {got}").format(count=len(key), got=len(value))
         ok = all(abs(v - k) <= tol for v, k in zip(value, key))
-        return ok, ("" if ok else f"each value must be within ±{num(answer.tolerance)}")
+        return ok, ("" if ok else _("each value must be within ±{tolerance}").format(tolerance=num(answer.tolerance)))
     if kind == "shape":
         if tuple(value) == tuple(key):
             return True, ""
         if len(key) == 3 and tuple(value) == (key[2], key[0], key[1]):
-            return True, "read as channels-first (C×H×W)"
+            return True, _("read as channels-first (C×H×W)")
         if len(value) != len(key):
-            return False, f"expected {len(key)} numbers (height × width × depth), got {len(value)}"
+            return False, _("expected {count} numbers (height × width × depth), got {got}").format(count=len(key),
+                                                                                                  got=len(value))
         return False, ""
     if kind == "choice":
         return value == key, ""
     if kind == "fit":
         if key is None:
-            return value is None, ("" if value is None else "it does not fit")
+            return value is None, ("" if value is None else _("it does not fit"))
         if value is None:
-            return False, "it does fit"
+            return False, _("it does fit")
         return abs(value - key) <= tol, ""
     raise ValueError(f"unknown answer type {kind!r}")
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from grader.i18n import gettext as _
+
 KIND_NAMES = ("conv, conv_stride, conv_padding, output_size, stride_fit, same_padding, conv_params, model_params, "
               "max_pool, avg_pool, relu, softmax, cross_entropy, conv_backprop, concept")
 
@@ -79,19 +81,21 @@ def make_cmd(roster, out, questions, seed, secret, kinds, title, id_column, forc
     made = _run(make_quizzes, roster, out, questions=questions, seed=seed, secret=secret, kinds=_kinds(kinds),
                 title=title, force=force, id_column=id_column)
     n = len(made.quizzes)
-    click.echo(f"Made {n} quiz{'zes' if n != 1 else ''} of {len(made.kinds)} questions "
-               f"({made.quizzes[0].points} points) in {out}/:")
-    click.echo("  quizzes.html           print this: one A4 page per student (quizzes.md: Markdown)")
-    click.echo("  answer-key.html        the combined key for the TA (answer-key.md, answer-key.csv)")
-    click.echo("  answers-template.csv   fill in the answers (q1..qN), then: grade quiz grade FILE --out "
-               f"{out}")
-    click.echo("  students/<id>/         each student's quiz.html, quiz.md and key.md")
+    made_line = (_("Made {count} quizzes of {questions} questions ({points} points) in {out}/:") if n != 1 else
+                 _("Made {count} quiz of {questions} questions ({points} points) in {out}/:"))
+    click.echo(made_line.format(count=n, questions=len(made.kinds), points=made.quizzes[0].points, out=out))
+    click.echo("  quizzes.html           " + _("print this: one A4 page per student (quizzes.md: Markdown)"))
+    click.echo("  answer-key.html        " + _("the combined key for the TA (answer-key.md, answer-key.csv)"))
+    click.echo("  answers-template.csv   " + _("fill in the answers (q1..qN), then: {command}").format(
+        command=f"grade quiz grade FILE --out {out}"))
+    click.echo("  students/<id>/         " + _("each student's quiz.html, quiz.md and key.md"))
     if made.secret_source == "file":
-        state = "a new course secret" if made.secret_created else "the course secret"
-        click.echo(f"  quiz-secret.txt        {state}: keep it private; grading needs it")
+        state = _("a new course secret") if made.secret_created else _("the course secret")
+        click.echo("  quiz-secret.txt        " + _("{state}: keep it private; grading needs it").format(state=state))
     else:
         where = "--secret" if made.secret_source == "option" else "$GRADER_QUIZ_SECRET"
-        click.echo(f"  (secret from {where}: give the same one to `grade quiz grade`)")
+        click.echo("  " + _("(secret from {where}: give the same one to {command})").format(
+            where=where, command="`grade quiz grade`"))
 
 
 @quiz.command("grade")
@@ -162,11 +166,12 @@ def take_cmd(seed, student_id, questions, kinds, quiz_dir, secret):
         entry = next((s for s in meta["students"] if s["id"] == student_id), None)
         if entry is None:
             raise QuizError(f"student {student_id!r} is not in {quiz_dir}/quiz.json")
-        secret_value, _ = _run(resolve_secret, secret, quiz_dir, False)
+        secret_value, _source = _run(resolve_secret, secret, quiz_dir, False)
         the_quiz = build_quiz(student_id, secret_value, meta["seed"], meta["kinds"], name=entry.get("name", ""))
         if the_quiz.fingerprint != entry.get("fingerprint"):
             raise QuizError("the secret does not reproduce this student's quiz: wrong secret?")
-        click.echo(f"{meta.get('title', 'Quiz')}: {student_id}'s quiz (variant {the_quiz.code}).")
+        click.echo(_("{title}: {student}'s quiz (variant {code}).").format(title=meta.get("title", "Quiz"),
+                                                                          student=student_id, code=the_quiz.code))
     else:
         try:
             kinds_ = plan(questions, _kinds(kinds))
@@ -176,6 +181,7 @@ def take_cmd(seed, student_id, questions, kinds, quiz_dir, secret):
         the_quiz = build_quiz(student_id or "practice", "practice", seed, kinds_)
         again = (f"grade quiz take --seed {seed}" + (f" --questions {questions}" if questions != 8 else "")
                  + (f" --kinds {kinds}" if kinds else "") + (f" --id {student_id}" if student_id else ""))
-        click.echo(f"Practice quiz, seed {seed} ({again} gives the same questions again).")
-    click.echo("Press Enter or type 'skip' to skip a question; Ctrl-C or Ctrl-D to stop.")
+        click.echo(_("Practice quiz, seed {seed} ({command} gives the same questions again).").format(
+            seed=seed, command=again))
+    click.echo(_("Press Enter or type 'skip' to skip a question; Ctrl-C or Ctrl-D to stop."))
     take.run(the_quiz)

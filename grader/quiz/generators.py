@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from grader import i18n
+from grader.i18n import N_, gettext as _
 from grader.quiz.variants import Rng, student_seed
 
 # Bump when a generator changes what it produces for the same seed: quiz.json records it, and grading refuses to
@@ -170,7 +172,7 @@ def _terms(window, kernel) -> str:
     return " + ".join(f"{par(a)}·{par(b)}" for a, b in zip(np.ravel(window), np.ravel(kernel)))
 
 
-HOW_MATRIX = "Write the output matrix."
+HOW_MATRIX = N_("Write the output matrix.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -191,21 +193,23 @@ def gen_conv(rng: Rng, kind: str = "conv") -> Question:
                 and np.count_nonzero(image) >= n):
             break
     m = out.shape[0]
-    setting = {"conv": "stride 1, no padding", "conv_stride": "stride 2, no padding",
-               "conv_padding": "stride 1, zero padding 1 (one ring of zeros around the image)"}[kind]
-    title = {"conv": "Convolution", "conv_stride": "Convolution with stride",
-             "conv_padding": "Convolution with padding"}[kind]
+    setting = {"conv": _("stride 1, no padding"), "conv_stride": _("stride 2, no padding"),
+               "conv_padding": _("stride 1, zero padding 1 (one ring of zeros around the image)")}[kind]
+    title = {"conv": _("Convolution"), "conv_stride": _("Convolution with stride"),
+             "conv_padding": _("Convolution with padding")}[kind]
     padded = np.pad(image, p)
     window = padded[:f, :f]
-    explanation = (f"Output size (n + 2p − f)/s + 1 = ({n} + {2 * p} − {f})/{s} + 1 = {m}, so {m}×{m}. "
-                   f"Top-left entry: {_terms(window, kernel)} = {num(out[0, 0])}. "
-                   f"The window moves {s} pixel{'s' if s > 1 else ''} at a time; the kernel is not flipped "
-                   f"(cross-correlation).")
+    moves = (_("The window moves {s} pixels at a time; the kernel is not flipped (cross-correlation).") if s > 1
+             else _("The window moves {s} pixel at a time; the kernel is not flipped (cross-correlation)."))
+    explanation = (_("Output size (n + 2p − f)/s + 1 = ({n} + {p2} − {f})/{s} + 1 = {m}, so {m}×{m}. ")
+                   + _("Top-left entry: {terms} = {value}. ") + moves).format(
+        n=n, p2=2 * p, f=f, s=s, m=m, terms=_terms(window, kernel), value=num(out[0, 0]))
     return Question(
         kind=kind, title=title, points=2,
-        prompt=f"Convolve the {n}×{n} image with the {f}×{f} kernel: {setting}. Do not flip the kernel.",
-        grids=(("Image", matrix(image)), ("Kernel", matrix(kernel))),
-        answer=Answer("matrix", matrix(out)), how=HOW_MATRIX, explanation=explanation,
+        prompt=_("Convolve the {n}×{n} image with the {f}×{f} kernel: {setting}. Do not flip the kernel.").format(
+            n=n, f=f, setting=setting),
+        grids=((_("Image"), matrix(image)), (_("Kernel"), matrix(kernel))),
+        answer=Answer("matrix", matrix(out)), how=_(HOW_MATRIX), explanation=explanation,
         data={"image": image.tolist(), "kernel": kernel.tolist(), "stride": s, "padding": p})
 
 
@@ -220,14 +224,15 @@ def gen_output_size(rng: Rng) -> Question:
     c = rng.choice([1, 3, 3, 16, 32, 64])
     k = rng.choice([4, 6, 8, 10, 12, 16, 20, 32, 64])
     m = conv_output_size(n, f, p, s)
-    pad = "no padding" if p == 0 else f"zero padding {p}"
+    pad = _("no padding") if p == 0 else _("zero padding {p}").format(p=p)
     return Question(
-        kind="output_size", title="Output size",
-        prompt=(f"The input volume is {n}×{n}×{c} (height × width × channels). A convolution layer has {k} filters "
-                f"of size {f}×{f}, stride {s} and {pad}. What is the size of its output volume?"),
-        answer=Answer("shape", (m, m, k)), how="Write height × width × depth, e.g. 12x12x8.",
-        explanation=(f"(n + 2p − f)/s + 1 = ({n} + {2 * p} − {f})/{s} + 1 = {m}; the depth is the number of "
-                     f"filters, {k}: {m}×{m}×{k}."),
+        kind="output_size", title=_("Output size"),
+        prompt=_("The input volume is {n}×{n}×{c} (height × width × channels). A convolution layer has {k} filters "
+                 "of size {f}×{f}, stride {s} and {pad}. What is the size of its output volume?").format(
+            n=n, c=c, k=k, f=f, s=s, pad=pad),
+        answer=Answer("shape", (m, m, k)), how=_("Write height × width × depth, e.g. 12x12x8."),
+        explanation=_("(n + 2p − f)/s + 1 = ({n} + {p2} − {f})/{s} + 1 = {m}; the depth is the number of "
+                      "filters, {k}: {m}×{m}×{k}.").format(n=n, p2=2 * p, f=f, s=s, m=m, k=k),
         data={"n": n, "f": f, "p": p, "s": s, "c": c, "k": k})
 
 
@@ -240,22 +245,22 @@ def gen_stride_fit(rng: Rng) -> Question:
         n = rng.randint(max(f, 6), 32)
         if n + 2 * p >= f and ((n + 2 * p - f) % s == 0) == fits:
             break
-    pad = "no padding" if p == 0 else f"zero padding {p}"
+    pad = _("no padding") if p == 0 else _("zero padding {p}").format(p=p)
     exact = f"({n} + {2 * p} − {f})/{s} + 1"
     if fits:
         m = conv_output_size(n, f, p, s)
-        explanation = f"{exact} = {m}: an integer, so it fits and the output is {m}×{m}."
+        explanation = _("{exact} = {m}: an integer, so it fits and the output is {m}×{m}.").format(exact=exact, m=m)
     else:
         m = None
-        explanation = (f"{exact} = {(n + 2 * p - f) / s + 1:.4g} is not an integer: it does not fit (the last "
-                       f"window would hang over the border; PyTorch silently drops it and floors the size to "
-                       f"{conv_output_size(n, f, p, s)}).")
+        explanation = _("{exact} = {value} is not an integer: it does not fit (the last window would hang over the "
+                        "border; PyTorch silently drops it and floors the size to {floor}).").format(
+            exact=exact, value=f"{(n + 2 * p - f) / s + 1:.4g}", floor=conv_output_size(n, f, p, s))
     return Question(
-        kind="stride_fit", title="Does this stride fit?",
-        prompt=(f"A {f}×{f} filter slides over a {n}×{n} input with stride {s} and {pad}. Does it fit, i.e. do the "
-                f"windows tile the (padded) input exactly, the last one ending at the border? If it fits, give the "
-                f"output size; if it does not, write 'does not fit'."),
-        answer=Answer("fit", m), how="Write the output size (one number, e.g. 5) or 'does not fit'.",
+        kind="stride_fit", title=_("Does this stride fit?"),
+        prompt=_("A {f}×{f} filter slides over a {n}×{n} input with stride {s} and {pad}. Does it fit, i.e. do the "
+                 "windows tile the (padded) input exactly, the last one ending at the border? If it fits, give the "
+                 "output size; if it does not, write 'does not fit'.").format(f=f, n=n, s=s, pad=pad),
+        answer=Answer("fit", m), how=_("Write the output size (one number, e.g. 5) or 'does not fit'."),
         explanation=explanation, data={"n": n, "f": f, "p": p, "s": s})
 
 
@@ -266,16 +271,17 @@ def gen_same_padding(rng: Rng) -> Question:
     p = (f - 1) // 2 if keep else rng.choice([q for q in range(0, 5) if q != (f - 1) // 2])
     m = n + 2 * p - f + 1
     if keep:
-        prompt = (f"A convolution layer with {f}×{f} filters and stride 1 gets a {n}×{n} input. How much zero padding "
-                  f"p (on each side) keeps the output at {n}×{n}?")
+        prompt = _("A convolution layer with {f}×{f} filters and stride 1 gets a {n}×{n} input. How much zero "
+                   "padding p (on each side) keeps the output at {n}×{n}?").format(f=f, n=n)
     else:
-        prompt = (f"A convolution layer with {f}×{f} filters and stride 1 gets a {n}×{n} input. How much zero padding "
-                  f"p (on each side) makes the output {m}×{m}?")
+        prompt = _("A convolution layer with {f}×{f} filters and stride 1 gets a {n}×{n} input. How much zero "
+                   "padding p (on each side) makes the output {m}×{m}?").format(f=f, n=n, m=m)
+    solve = (_("Solve n + 2p − f + 1 = {m}: {n} + 2p − {f} + 1 = {m}, so p = {p} = (f − 1)/2, 'same' padding.") if keep
+             else _("Solve n + 2p − f + 1 = {m}: {n} + 2p − {f} + 1 = {m}, so p = {p}."))
     return Question(
-        kind="same_padding", title="Padding",
-        prompt=prompt, answer=Answer("integer", p), how="Write one number.",
-        explanation=(f"Solve n + 2p − f + 1 = {m}: {n} + 2p − {f} + 1 = {m}, so p = {p}"
-                     + (" = (f − 1)/2, 'same' padding." if keep else ".")),
+        kind="same_padding", title=_("Padding"),
+        prompt=prompt, answer=Answer("integer", p), how=_("Write one number."),
+        explanation=solve.format(m=m, n=n, f=f, p=p),
         data={"n": n, "f": f, "target": m})
 
 
@@ -286,15 +292,17 @@ def gen_conv_params(rng: Rng) -> Question:
     n = rng.choice([28, 32, 64, 128, 224])
     bias = rng.below(4) != 0
     total = conv_params(c, k, f, bias)
-    b = "with a bias per filter" if bias else "without biases (bias=False)"
-    explanation = (f"Each filter has {f}·{f}·{c} = {f * f * c} weights" + (" + 1 bias" if bias else "")
-                   + f"; {k} filters: {k} · {f * f * c + (1 if bias else 0)} = {total}. The {n}×{n} image size does "
-                     f"not matter (weight sharing).")
+    b = _("with a bias per filter") if bias else _("without biases (bias=False)")
+    each = (_("Each filter has {f}·{f}·{c} = {weights} weights + 1 bias") if bias else
+            _("Each filter has {f}·{f}·{c} = {weights} weights"))
+    explanation = (each + _("; {k} filters: {k} · {per_filter} = {total}. The {n}×{n} image size does not matter "
+                            "(weight sharing).")).format(f=f, c=c, weights=f * f * c, k=k, total=total, n=n,
+                                                         per_filter=f * f * c + (1 if bias else 0))
     return Question(
-        kind="conv_params", title="Parameters of a layer",
-        prompt=(f"A convolution layer takes a {n}×{n}×{c} input and has {k} filters of size {f}×{f}, stride 1, "
-                f"padding 1, {b}. How many learnable parameters does it have?"),
-        answer=Answer("integer", total), how="Write one number.", explanation=explanation,
+        kind="conv_params", title=_("Parameters of a layer"),
+        prompt=_("A convolution layer takes a {n}×{n}×{c} input and has {k} filters of size {f}×{f}, stride 1, "
+                 "padding 1, {bias}. How many learnable parameters does it have?").format(n=n, c=c, k=k, f=f, bias=b),
+        answer=Answer("integer", total), how=_("Write one number."), explanation=explanation,
         data={"c": c, "k": k, "f": f, "bias": bias})
 
 
@@ -304,7 +312,7 @@ def gen_model_params(rng: Rng) -> Question:
         size = rng.choice([16, 20, 24, 28, 32])
         convs = [(rng.choice([4, 6, 8, 16]), rng.choice([3, 5])), (rng.choice([8, 12, 16, 32]), rng.choice([3, 5]))]
         h, ok = size, True
-        for _, f in convs:
+        for _k, f in convs:
             h -= f - 1
             ok = ok and h > 0 and h % 2 == 0
             h //= 2
@@ -312,26 +320,28 @@ def gen_model_params(rng: Rng) -> Question:
             break
     spec = {"in_channels": in_c, "size": size, "convs": convs, "hidden": rng.choice([32, 64, 84, 100, 120, 128]),
             "classes": 10}
-    total, rows, (c, h, _) = model_param_count(spec)
+    total, rows, (c, h, _width) = model_param_count(spec)
     (k1, f1), (k2, f2) = convs
-    table = (("Layer", "Configuration"),
-             ("Input", f"{size}×{size}×{in_c} image"),
-             ("Conv2d + ReLU", f"{k1} filters, {f1}×{f1}"),
+    filters, units = _("{k} filters, {f}×{f}"), _("{units} units")
+    table = ((_("Layer"), _("Configuration")),
+             (_("Input"), _("{size}×{size}×{c} image").format(size=size, c=in_c)),
+             ("Conv2d + ReLU", filters.format(k=k1, f=f1)),
              ("MaxPool", "2×2"),
-             ("Conv2d + ReLU", f"{k2} filters, {f2}×{f2}"),
+             ("Conv2d + ReLU", filters.format(k=k2, f=f2)),
              ("MaxPool", "2×2"),
              ("Flatten", ""),
-             ("Dense + ReLU", f"{spec['hidden']} units"),
-             ("Dense (softmax)", f"{spec['classes']} units"))
+             ("Dense + ReLU", units.format(units=spec["hidden"])),
+             ("Dense (softmax)", units.format(units=spec["classes"])))
     parts = "; ".join(f"{name} = {count}" for name, count in rows)
     return Question(
-        kind="model_params", title="Parameters of a model", points=2,
-        prompt=("How many learnable parameters (weights and biases) does this model have in total? Convolutions: "
-                "stride 1, no padding. Pooling: stride 2. Every Conv2d and Dense layer has biases."),
-        table=table, answer=Answer("integer", total), how="Write one number.",
-        explanation=(f"Sizes: {size} → {size - f1 + 1} → pool {(size - f1 + 1) // 2} → {(size - f1 + 1) // 2 - f2 + 1}"
-                     f" → pool {h}; flatten gives {c}·{h}·{h} = {c * h * h} features. {parts}; pooling, ReLU and "
-                     f"flatten have none. Total {total}."),
+        kind="model_params", title=_("Parameters of a model"), points=2,
+        prompt=_("How many learnable parameters (weights and biases) does this model have in total? Convolutions: "
+                 "stride 1, no padding. Pooling: stride 2. Every Conv2d and Dense layer has biases."),
+        table=table, answer=Answer("integer", total), how=_("Write one number."),
+        explanation=_("Sizes: {size} → {conv1} → pool {pool1} → {conv2} → pool {h}; flatten gives {c}·{h}·{h} = "
+                      "{features} features. {parts}; pooling, ReLU and flatten have none. Total {total}.").format(
+            size=size, conv1=size - f1 + 1, pool1=(size - f1 + 1) // 2, conv2=(size - f1 + 1) // 2 - f2 + 1, h=h,
+            c=c, features=c * h * h, parts=parts, total=total),
         data={"spec": spec})
 
 
@@ -346,18 +356,21 @@ def gen_pool(rng: Rng, kind: str = "max_pool") -> Question:
     out = pool2d(x, size, stride, mode)
     m = out.shape[0]
     window = x[:size, :size]
-    word = "max" if mode == "max" else "average"
     first = (f"max({', '.join(num(v) for v in window.ravel())}) = {num(out[0, 0])}" if mode == "max" else
              f"({' + '.join(num(v) for v in window.ravel())})/{size * size} = {num(out[0, 0])}")
     dropped = (n - size) % stride != 0
-    explanation = (f"Output size (n − k)/s + 1 = ({n} − {size})/{stride} + 1 → {m}×{m}"
-                   + (" (the window that does not fit is dropped)" if dropped else "")
-                   + f". Top-left: {first}.")
-    how = HOW_MATRIX if mode == "max" else "Write the output matrix, exact (2.25 or 9/4)."
+    explanation = ((_("Output size (n − k)/s + 1 = ({n} − {size})/{stride} + 1 → {m}×{m} (the window that does not "
+                      "fit is dropped). Top-left: {first}.") if dropped else
+                    _("Output size (n − k)/s + 1 = ({n} − {size})/{stride} + 1 → {m}×{m}. Top-left: {first}."))
+                   .format(n=n, size=size, stride=stride, m=m, first=first))
+    how = _(HOW_MATRIX) if mode == "max" else _("Write the output matrix, exact (2.25 or 9/4).")
+    prompt = (_("Apply {size}×{size} max pooling with stride {stride} and no padding to the {n}×{n} feature map.")
+              if mode == "max" else
+              _("Apply {size}×{size} average pooling with stride {stride} and no padding to the {n}×{n} feature map."))
     return Question(
-        kind=kind, title="Max pooling" if mode == "max" else "Average pooling",
-        prompt=(f"Apply {size}×{size} {word} pooling with stride {stride} and no padding to the {n}×{n} feature map."),
-        grids=(("Feature map", matrix(x)),),
+        kind=kind, title=_("Max pooling") if mode == "max" else _("Average pooling"),
+        prompt=prompt.format(size=size, stride=stride, n=n),
+        grids=((_("Feature map"), matrix(x)),),
         answer=Answer("matrix", matrix(out), tolerance=1e-9 if mode == "avg" else 0),
         how=how, explanation=explanation, data={"x": x.tolist(), "size": size, "stride": stride, "mode": mode})
 
@@ -370,9 +383,9 @@ def gen_relu(rng: Rng) -> Question:
     out = np.maximum(x, 0)
     return Question(
         kind="relu", title="ReLU",
-        prompt="Apply the ReLU activation to the 3×4 feature map.",
-        grids=(("Feature map", matrix(x)),), answer=Answer("matrix", matrix(out)), how=HOW_MATRIX,
-        explanation="ReLU(x) = max(x, 0), entry by entry: negatives become 0, the rest is kept.",
+        prompt=_("Apply the ReLU activation to the 3×4 feature map."),
+        grids=((_("Feature map"), matrix(x)),), answer=Answer("matrix", matrix(out)), how=_(HOW_MATRIX),
+        explanation=_("ReLU(x) = max(x, 0), entry by entry: negatives become 0, the rest is kept."),
         data={"x": x.tolist()})
 
 
@@ -391,11 +404,12 @@ def gen_softmax(rng: Rng) -> Question:
     total = sum(math.exp(v) for v in z)
     return Question(
         kind="softmax", title="Softmax",
-        prompt=(f"A 3-class classifier outputs the logits z = ({', '.join(num(v) for v in z)}) for classes 0, 1, 2. "
-                f"Compute the softmax probabilities p_i = e^(z_i) / Σ_j e^(z_j)."),
+        prompt=_("A 3-class classifier outputs the logits z = ({logits}) for classes 0, 1, 2. Compute the softmax "
+                 "probabilities p_i = e^(z_i) / Σ_j e^(z_j).").format(logits=", ".join(num(v) for v in z)),
         answer=Answer("vector", tuple(float(v) for v in p), tolerance=0.002, decimals=3),
-        how="Write p0, p1, p2 rounded to 3 decimals (±0.002 accepted).",
-        explanation=f"{exps}; sum {total:.3f}; p = ({', '.join(f'{v:.3f}' for v in p)}).",
+        how=_("Write p0, p1, p2 rounded to 3 decimals (±0.002 accepted)."),
+        explanation=_("{exps}; sum {total}; p = ({p}).").format(exps=exps, total=f"{total:.3f}",
+                                                                 p=", ".join(f"{v:.3f}" for v in p)),
         data={"logits": z})
 
 
@@ -410,15 +424,16 @@ def gen_cross_entropy(rng: Rng) -> Question:
             break
     loss = -math.log(p[y])
     return Question(
-        kind="cross_entropy", title="Cross-entropy",
-        prompt=(f"A 3-class classifier outputs the logits z = ({', '.join(num(v) for v in z)}) for classes 0, 1, 2; "
-                f"the true class is {y}. Compute the cross-entropy loss L = −Σ y_i · ln(p_i) with p = softmax(z) "
-                f"(ln: the natural logarithm, as in PyTorch and Keras)."),
+        kind="cross_entropy", title=_("Cross-entropy"),
+        prompt=_("A 3-class classifier outputs the logits z = ({logits}) for classes 0, 1, 2; the true class is {y}. "
+                 "Compute the cross-entropy loss L = −Σ y_i · ln(p_i) with p = softmax(z) (ln: the natural "
+                 "logarithm, as in PyTorch and Keras).").format(logits=", ".join(num(v) for v in z), y=y),
         answer=Answer("number", float(loss), tolerance=0.01, decimals=3),
-        how="Write one number rounded to 3 decimals (±0.01 accepted).",
-        explanation=(f"p = ({', '.join(f'{v:.3f}' for v in p)}); only the true class counts: L = −ln(p_{y}) = "
-                     f"−ln({p[y]:.4f}) = {loss:.3f}. (With log base 10 you would get {-math.log10(p[y]):.3f}: "
-                     f"wrong, frameworks use ln.)"),
+        how=_("Write one number rounded to 3 decimals (±0.01 accepted)."),
+        explanation=_("p = ({p}); only the true class counts: L = −ln(p_{y}) = −ln({py}) = {loss}. (With log base 10 "
+                      "you would get {log10}: wrong, frameworks use ln.)").format(
+            p=", ".join(f"{v:.3f}" for v in p), y=y, py=f"{p[y]:.4f}", loss=f"{loss:.3f}",
+            log10=f"{-math.log10(p[y]):.3f}"),
         data={"logits": z, "target": y})
 
 
@@ -439,22 +454,23 @@ def gen_conv_backprop(rng: Rng) -> Question:
         value = int(df[i, j])
         terms = [(int(g[a, b]), int(x[a + i, b + j]), f"G{a + 1}{b + 1}·X{a + i + 1}{b + j + 1}")
                  for a in range(2) for b in range(2)]
-        lead = f"F{i + 1}{j + 1} meets one X entry in each of O11, O12, O21, O22"
+        lead = _("F{ij} meets one X entry in each of O11, O12, O21, O22").format(ij=f"{i + 1}{j + 1}")
     else:
         i, j = rng.choice(DX_POSITIONS)
         value = int(dx[i, j])
         terms = [(int(g[a, b]), int(f[i - a, j - b]), f"G{a + 1}{b + 1}·F{i - a + 1}{j - b + 1}")
                  for a in range(2) for b in range(2) if 0 <= i - a < 2 and 0 <= j - b < 2]
-        lead = f"X{i + 1}{j + 1} feeds {len(terms)} of the outputs"
+        lead = _("X{ij} feeds {count} of the outputs").format(ij=f"{i + 1}{j + 1}", count=len(terms))
     target = f"∂L/∂{wrt}{i + 1}{j + 1}"
     explanation = (f"{lead}: {target} = {' + '.join(t[2] for t in terms)} = "
                    f"{' + '.join(f'{par(a)}·{par(b)}' for a, b, _ in terms)} = {value}.")
     return Question(
-        kind="conv_backprop", title="Backprop through a convolution", points=2,
-        prompt=(f"O = X ⋆ F (stride 1, no padding) is 2×2, with O11 = X11·F11 + X12·F12 + X21·F21 + X22·F22. "
-                f"Given G = ∂L/∂O, compute {target} (row {i + 1}, column {j + 1})."),
+        kind="conv_backprop", title=_("Backprop through a convolution"), points=2,
+        prompt=_("O = X ⋆ F (stride 1, no padding) is 2×2, with O11 = X11·F11 + X12·F12 + X21·F21 + X22·F22. "
+                 "Given G = ∂L/∂O, compute {target} (row {row}, column {column}).").format(
+            target=target, row=i + 1, column=j + 1),
         grids=(("X", matrix(x)), ("F", matrix(f)), ("G = ∂L/∂O", matrix(g))),
-        answer=Answer("integer", value), how="Write one number.", explanation=explanation,
+        answer=Answer("integer", value), how=_("Write one number."), explanation=explanation,
         data={"x": x.tolist(), "f": f.tolist(), "g": g.tolist(), "wrt": wrt, "i": i, "j": j})
 
 
@@ -507,12 +523,13 @@ CONCEPTS = [
 
 def gen_concept(rng: Rng, item: int = 0) -> Question:
     question, right, wrong = CONCEPTS[item % len(CONCEPTS)]
-    options = rng.shuffled([right] + list(wrong))
+    options = rng.shuffled([right] + list(wrong))    # the order depends on the positions only, not on the words
     letter = "ABCDEFGH"[options.index(right)]
     return Question(
-        kind="concept", title="Concepts", prompt=question, choices=tuple(options),
-        answer=Answer("choice", letter), how="Circle one letter.",
-        explanation=f"{letter}: {right}.", data={"item": item % len(CONCEPTS), "right": right})
+        kind="concept", title=_("Concepts"), prompt=_(question), choices=tuple(_(o) for o in options),
+        answer=Answer("choice", letter), how=_("Circle one letter."),
+        explanation=_("{letter}: {answer}.").format(letter=letter, answer=_(right)),
+        data={"item": item % len(CONCEPTS), "right": right})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -563,7 +580,20 @@ def generate(kind: str, rng: Rng, **options) -> Question:
 
 
 def build_quiz(student_id: str, secret: str, seed: str | int, kinds, name: str = "") -> Quiz:
-    """The quiz of one student: a pure function of (secret, seed, student id, kinds)."""
+    """The quiz of one student: a pure function of (secret, seed, student id, kinds), its texts in the active
+    language. The numbers and the order of the options are the same in every language, and so is the fingerprint
+    (taken from the English texts): a quiz printed in Chinese is graded as the English one."""
+    questions = _questions(student_id, secret, seed, kinds)
+    if i18n.language() != i18n.ENGLISH:
+        with i18n.speaking(i18n.ENGLISH):
+            english = _questions(student_id, secret, seed, kinds)
+    else:
+        english = questions
+    return Quiz(student_id=str(student_id), name=name, seed=str(seed), questions=tuple(questions),
+                fingerprint=fingerprint(english))
+
+
+def _questions(student_id: str, secret: str, seed: str | int, kinds) -> list[Question]:
     base = Rng(student_seed(secret, seed, student_id))
     concept_order = base.child("concepts").shuffled(range(len(CONCEPTS)))
     questions, seen = [], {}
@@ -572,8 +602,7 @@ def build_quiz(student_id: str, secret: str, seed: str | int, kinds, name: str =
         seen[kind] = occurrence + 1
         rng = base.child(f"{kind}#{occurrence}")
         questions.append(generate(kind, rng, item=concept_order[occurrence % len(CONCEPTS)]))
-    return Quiz(student_id=str(student_id), name=name, seed=str(seed), questions=tuple(questions),
-                fingerprint=fingerprint(questions))
+    return questions
 
 
 def fingerprint(questions) -> str:

@@ -21,13 +21,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.i18n import N_, gettext as _
 from grader.quiz import render
 from grader.quiz.answers import key_text
 from grader.quiz.generators import GENERATOR_VERSION, Quiz, build_quiz, plan
 from grader.quiz.tables import read_roster
 from grader.quiz.variants import SECRET_FILE, resolve_secret, secret_fingerprint
 
-DEFAULT_TITLE = "Quiz: convolutional neural networks"
+DEFAULT_TITLE = N_("Quiz: convolutional neural networks")   # printed in the active language
 QUIZ_JSON = "quiz.json"
 FORMAT = "cnn-grader quiz"
 OUTPUTS = (QUIZ_JSON, "quizzes.html", "quizzes.md", "answer-key.html", "answer-key.md", "answer-key.csv",
@@ -75,6 +76,7 @@ def make_quizzes(roster: Path, out: Path, questions: int = 8, seed: str = "0", s
                  kinds: list[str] | None = None, title: str = DEFAULT_TITLE, force: bool = False,
                  id_column: str | None = None) -> Made:
     roster, out = Path(roster), Path(out)
+    title = _(title) if title == DEFAULT_TITLE else title
     students = read_roster(roster, id_column)
     try:
         chosen = plan(questions, kinds)
@@ -110,7 +112,8 @@ def make_quizzes(roster: Path, out: Path, questions: int = 8, seed: str = "0", s
         d.mkdir(parents=True, exist_ok=True)
         (d / "quiz.html").write_text(render.document_html([quiz], title), encoding="utf-8")
         (d / "quiz.md").write_text(f"# {title}\n\n" + render.quiz_markdown(quiz), encoding="utf-8")
-        (d / "key.md").write_text(f"# {title}: answer key\n\n" + render.quiz_markdown(quiz, key=True),
+        (d / "key.md").write_text("# " + _("{title}: answer key").format(title=title) + "\n\n"
+                                  + render.quiz_markdown(quiz, key=True),
                                   encoding="utf-8")
 
     first = quizzes[0].questions

@@ -9,12 +9,23 @@ from __future__ import annotations
 import html
 from importlib import resources
 
+from grader.i18n import N_, gettext as _
+from grader.i18n import language
 from grader.quiz.answers import key_text
 from grader.quiz.generators import HOW_MATRIX, Question, Quiz, num
 
-RULES = ("Answer in the boxes; only the boxes are graded. Convolution means cross-correlation (no kernel flip); "
-         "indices count from 1; a calculator is allowed. Typed answers: matrices as rows separated by ';' "
-         "(1 2; 3 4), volumes as 12x12x8.")
+RULES = N_("Answer in the boxes; only the boxes are graded. Convolution means cross-correlation (no kernel flip); "
+           "indices count from 1; a calculator is allowed. Typed answers: matrices as rows separated by ';' "
+           "(1 2; 3 4), volumes as 12x12x8.")
+
+
+def _answer_key(title: str) -> str:
+    """'<title> — answer key' in the active language."""
+    return _("{title} — answer key").format(title=title)
+
+
+def _html_lang() -> str:
+    return "zh-Hant-TW" if language() == "zh_TW" else "en"
 
 
 def css() -> str:
@@ -44,7 +55,7 @@ def grid_text(matrix, indent: str = "    ") -> str:
 
 
 def _points(q: Question) -> str:
-    return f"{q.points} point{'s' if q.points != 1 else ''}"
+    return (_("{points} point") if q.points == 1 else _("{points} points")).format(points=q.points)
 
 
 def _table_html(table) -> str:
@@ -63,9 +74,10 @@ def question_html(number: int, q: Question, key: bool = False) -> str:
         if not answer_beside:
             beside = ""
         elif key:
-            beside = grid_html(q.answer.value, "Answer", cls="answer")
+            beside = grid_html(q.answer.value, _("Answer"), cls="answer")
         else:
-            beside = '<figure class="answer-box"><figcaption>Answer</figcaption><div class="box matrix"></div></figure>'
+            beside = ('<figure class="answer-box"><figcaption>' + _e(_("Answer"))
+                      + '</figcaption><div class="box matrix"></div></figure>')
         parts.append('<div class="grids">' + "".join(grid_html(m, label) for label, m in q.grids) + beside + "</div>")
     if q.choices:
         parts.append('<ol class="choices">' + "".join(
@@ -75,13 +87,13 @@ def question_html(number: int, q: Question, key: bool = False) -> str:
         if answer_beside:
             pass
         elif q.answer.type == "matrix":
-            parts.append(f'<div class="answer">Answer:</div>{grid_html(q.answer.value)}')
+            parts.append('<div class="answer">' + _e(_("Answer:")) + f"</div>{grid_html(q.answer.value)}")
         else:
             shown = key_text(q)
-            parts.append(f'<div class="answer">Answer: {_e(shown)}</div>')
+            parts.append('<div class="answer">' + _e(_("Answer:")) + f" {_e(shown)}</div>")
         parts.append(f'<p class="why">{_e(q.explanation)}</p>')
     else:
-        if not (q.grids and q.how == HOW_MATRIX):                 # beside the grids the box says it all
+        if not (q.grids and q.how in (HOW_MATRIX, _(HOW_MATRIX))):   # beside the grids the box says it all
             parts.append(f'<p class="how">{_e(q.how)}</p>')
         if q.answer.type == "matrix" and not q.grids:
             parts.append('<div class="box matrix"></div>')
@@ -91,10 +103,12 @@ def question_html(number: int, q: Question, key: bool = False) -> str:
 
 
 def sheet_html(quiz: Quiz, title: str, key: bool = False) -> str:
-    who = (f'<b>{_e(quiz.name)}</b><br>' if quiz.name else 'Name <span class="fill"></span><br>')
-    who += f'ID <b>{_e(quiz.student_id)}</b> · variant <span class="variant">{quiz.code}</span>'
-    heading = f"{_e(title)}{' — answer key' if key else ''}"
-    intro = "" if key else f'<p class="rules">{_e(RULES)} Total: {quiz.points} points.</p>'
+    who = (f'<b>{_e(quiz.name)}</b><br>' if quiz.name else _e(_("Name")) + ' <span class="fill"></span><br>')
+    who += (_e(_("ID")) + f" <b>{_e(quiz.student_id)}</b> · " + _e(_("variant"))
+            + f' <span class="variant">{quiz.code}</span>')
+    heading = _e(_answer_key(title) if key else title)
+    total = _("Total: {points} points.").format(points=quiz.points)
+    intro = "" if key else f'<p class="rules">{_e(_(RULES))} {_e(total)}</p>'
     questions = "".join(question_html(i, q, key) for i, q in enumerate(quiz.questions, 1))
     return (f'<section class="sheet{" key" if key else ""}" data-student="{_e(quiz.student_id)}">'
             f'<header><h1>{heading}</h1><div class="who">{who}</div></header>{intro}'
@@ -104,8 +118,9 @@ def sheet_html(quiz: Quiz, title: str, key: bool = False) -> str:
 def document_html(quizzes, title: str, key: bool = False) -> str:
     """A self-contained HTML document: one sheet (one printed page) per quiz."""
     sheets = "\n".join(sheet_html(q, title, key) for q in quizzes)
-    page_title = f"{title}{' — answer key' if key else ''}"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{_e(page_title)}</title>\n'
+    page_title = _answer_key(title) if key else title
+    return (f'<!DOCTYPE html>\n<html lang="{_html_lang()}">\n<head>\n<meta charset="utf-8">\n'
+            f'<title>{_e(page_title)}</title>\n'
             f"<style>\n{css()}</style>\n</head>\n<body>\n{sheets}\n</body>\n</html>\n")
 
 
@@ -116,12 +131,12 @@ def question_markdown(number: int, q: Question, key: bool = False) -> str:
     out = [f"### {number}. {q.title} ({_points(q)})", "", body_markdown(q)]
     if key:
         if q.answer.type == "matrix":
-            out += ["**Answer:**", "", "```", grid_text(q.answer.value, ""), "```", ""]
+            out += ["**" + _("Answer:") + "**", "", "```", grid_text(q.answer.value, ""), "```", ""]
         else:
-            out += [f"**Answer:** `{key_text(q)}`", ""]
+            out += ["**" + _("Answer:") + f"** `{key_text(q)}`", ""]
         out += [f"*{q.explanation}*", ""]
     else:
-        out += [f"*{q.how}*", "", "**Answer:** ", ""]
+        out += [f"*{q.how}*", "", "**" + _("Answer:") + "** ", ""]
     return "\n".join(out)
 
 
@@ -144,16 +159,17 @@ def body_markdown(q: Question) -> str:
 
 def quiz_markdown(quiz: Quiz, key: bool = False) -> str:
     """One student's quiz (or key) under a level-2 heading; the document's title is the caller's."""
-    who = f"{quiz.name} ({quiz.student_id})" if quiz.name else f"ID {quiz.student_id}"
-    head = [f"## {who}{' — answer key' if key else ''}", "",
-            f"Variant `{quiz.code}` · {quiz.points} points" + ("" if quiz.name else " · Name: ______________")]
+    who = f"{quiz.name} ({quiz.student_id})" if quiz.name else _("ID") + f" {quiz.student_id}"
+    variant = _("Variant {code} · {points} points").format(code=f"`{quiz.code}`", points=quiz.points)
+    head = [f"## {_answer_key(who) if key else who}", "",
+            variant + ("" if quiz.name else " · " + _("Name:") + " ______________")]
     if not key:
-        head += ["", f"> {RULES}"]
+        head += ["", f"> {_(RULES)}"]
     return "\n\n".join(["\n".join(head)] + [question_markdown(i, q, key).rstrip()
                                              for i, q in enumerate(quiz.questions, 1)]) + "\n"
 
 
 def class_markdown(quizzes, title: str, key: bool = False) -> str:
     page_break = '\n<div style="page-break-after: always"></div>\n\n---\n\n'
-    return f"# {title}{' — answer key' if key else ''}\n\n" + page_break.join(
+    return f"# {_answer_key(title) if key else title}\n\n" + page_break.join(
         quiz_markdown(q, key) for q in quizzes)

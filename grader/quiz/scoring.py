@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.i18n import gettext as _
 from grader.quiz import render
 from grader.quiz.answers import Verdict, check, key_text
 from grader.quiz.generators import GENERATOR_VERSION, Quiz, build_quiz
@@ -177,15 +178,18 @@ def grade_class(answers: Path, out: Path, quiz: Path | None = None, secret: str 
 def feedback_markdown(g: Graded, meta: dict, max_points: int) -> str:
     quiz = g.quiz
     who = f"{quiz.name} ({quiz.student_id})" if quiz.name else quiz.student_id
-    lines = [f"# {meta.get('title', 'Quiz')}: feedback for {who}", "",
-             f"Variant `{quiz.code}` · score **{g.total}/{max_points}** ({100 * g.total / max_points:.0f}%)", ""]
+    lines = ["# " + _("{title}: feedback for {who}").format(title=meta.get("title", "Quiz"), who=who), "",
+             _("Variant {code} · score {score} ({percent})").format(
+                 code=f"`{quiz.code}`", score=f"**{g.total}/{max_points}**",
+                 percent=f"{100 * g.total / max_points:.0f}%"), ""]
     for i, (q, v) in enumerate(zip(quiz.questions, g.verdicts), 1):
-        mark = "correct" if v.correct else ("no answer" if v.blank else "wrong")
+        mark = _("correct") if v.correct else (_("no answer") if v.blank else _("wrong"))
         lines += [f"## {i}. {q.title}: {v.points}/{q.points} ({mark})", ""]
         lines += [render.body_markdown(q).rstrip(), ""]
         if not v.blank:
-            lines.append(f"- Your answer: `{v.given}`" + (f" ({v.note})" if v.note else ""))
+            lines.append("- " + _("Your answer: {answer}").format(answer=f"`{v.given}`") + (f" ({v.note})" if v.note
+                                                                                        else ""))
         if not v.correct:
-            lines.append(f"- Correct answer: `{key_text(q)}`")
-        lines += [f"- Solution: {q.explanation}", ""]
+            lines.append("- " + _("Correct answer: {answer}").format(answer=f"`{key_text(q)}`"))
+        lines += ["- " + _("Solution: {solution}").format(solution=q.explanation), ""]
     return "\n".join(lines)

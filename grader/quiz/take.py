@@ -5,13 +5,14 @@ import textwrap
 
 import click
 
+from grader.i18n import N_, gettext as _
 from grader.quiz.answers import check, key_text
 from grader.quiz.generators import Quiz
 from grader.quiz.render import grid_text
 
 WIDTH = 88
-TYPED = {"matrix": "type the rows separated by ';', e.g. 1 2; 3 4",
-         "vector": "type the numbers separated by commas"}
+TYPED = {"matrix": N_("type the rows separated by ';', e.g. 1 2; 3 4"),
+         "vector": N_("type the numbers separated by commas")}
 
 
 def side_by_side(blocks: list[tuple[str, list[str]]], gap: int = 4) -> list[str]:
@@ -27,7 +28,9 @@ def side_by_side(blocks: list[tuple[str, list[str]]], gap: int = 4) -> list[str]
 
 def show_question(number: int, total: int, q, echo=click.echo) -> None:
     echo("")
-    echo(click.style(f"Question {number}/{total}: {q.title} ({q.points} point{'s' if q.points != 1 else ''})",
+    points = (_("{points} point") if q.points == 1 else _("{points} points")).format(points=q.points)
+    echo(click.style(_("Question {number}/{total}: {title} ({points})").format(number=number, total=total,
+                                                                              title=q.title, points=points),
                      bold=True))
     echo(textwrap.fill(q.prompt, WIDTH))
     if q.table:
@@ -44,9 +47,9 @@ def show_question(number: int, total: int, q, echo=click.echo) -> None:
     for i, c in enumerate(q.choices):
         echo(f"  {'ABCDEFGH'[i]}) {c}")
     if q.choices:
-        hint = f"Type the letter (A-{'ABCDEFGH'[len(q.choices) - 1]})."
+        hint = _("Type the letter (A-{last}).").format(last="ABCDEFGH"[len(q.choices) - 1])
     else:
-        hint = q.how + (f" ({TYPED[q.answer.type]})" if q.answer.type in TYPED else "")
+        hint = q.how + (f" ({_(TYPED[q.answer.type])})" if q.answer.type in TYPED else "")
     echo(click.style(textwrap.fill(hint, WIDTH), dim=True))
 
 
@@ -58,28 +61,33 @@ def run(quiz: Quiz, attempts: int = 3, echo=click.echo, prompt=click.prompt) -> 
         show_question(i, n, q, echo)
         for attempt in range(1, attempts + 1):
             try:
-                text = prompt("Your answer", default="", show_default=False)
+                text = prompt(_("Your answer"), default="", show_default=False)
             except click.Abort:
-                echo(f"\nStopped after {i - 1} of {n} questions: {score}/{total} points.")
+                echo("\n" + _("Stopped after {done} of {count} questions: {score}/{total} points.").format(
+                    done=i - 1, count=n, score=score, total=total))
                 return score, total
             if text.strip().lower() == "skip":
                 text = ""
             verdict = check(q, text)
             if verdict.unreadable and attempt < attempts:
-                echo(click.style(f"  Could not read that ({verdict.note.removeprefix('could not read the answer: ')})"
-                                 f"; try again, or press Enter to skip.", fg="yellow"))
+                why = verdict.note.removeprefix(_("could not read the answer: {error}").format(error=""))
+                echo(click.style("  " + _("Could not read that ({why}); try again, or press Enter to skip.").format(
+                    why=why), fg="yellow"))
                 continue
             break
         score += verdict.points
         if verdict.correct:
             note = f" ({verdict.note})" if verdict.note else ""
-            echo(click.style(f"  ✓ Correct! +{verdict.points}{note}", fg="green"))
+            echo(click.style("  ✓ " + _("Correct!") + f" +{verdict.points}{note}", fg="green"))
         else:
-            why = "skipped" if verdict.blank else verdict.note or "wrong"
-            echo(click.style(f"  ✗ Not this time ({why}). The answer is: {key_text(q)}", fg="red"))
+            why = _("skipped") if verdict.blank else verdict.note or _("wrong")
+            echo(click.style("  ✗ " + _("Not this time ({why}). The answer is: {answer}").format(
+                why=why, answer=key_text(q)), fg="red"))
             echo(textwrap.fill(q.explanation, WIDTH, initial_indent="    ", subsequent_indent="    "))
-        echo(f"  Score so far: {score}/{sum(x.points for x in quiz.questions[:i])}")
+        echo("  " + _("Score so far: {score}/{total}").format(score=score,
+                                                               total=sum(x.points for x in quiz.questions[:i])))
     percent = 100 * score / total if total else 0
     echo("")
-    echo(click.style(f"Final score: {score}/{total} ({percent:.0f}%)", bold=True))
+    echo(click.style(_("Final score: {score}/{total} ({percent})").format(score=score, total=total,
+                                                                         percent=f"{percent:.0f}%"), bold=True))
     return score, total

@@ -20,6 +20,7 @@ from grader.checking.replay import truth_function
 from grader.checking import (CheckFailed, Reference, expect_number, expect_raises, noted, raises_check, run_once, st,
                             truth)
 from grader.checking.strategies import drop_defaults
+from grader.i18n import gettext as _
 
 
 # -- torch ground truth (each raises RuntimeError/TypeError where torch refuses the arguments) -------------------
@@ -351,7 +352,8 @@ def same_padding_keeps_size(student):
             n = 9
             kept = torch_conv(n, f, padding=int(p), dilation=d)
             if kept != n:  # cannot happen once p is right; kept as the property this check is named after
-                raise CheckFailed(f"with padding {p} a {n}-pixel input becomes {kept} pixels, not {n}")
+                raise CheckFailed(_("with padding {p} a {n}-pixel input becomes {kept} pixels, not {n}").format(
+                    p=p, n=n, kept=kept))
     run_once(body, student)
 
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from grader.checking.replay import truth_function
 from grader.checking import CheckFailed, Reference, expect_number, for_all, noted, raises_check, st, truth
+from grader.i18n import gettext as _
 
 # name -> (required options, optional options with their defaults); the same table as in the stub's docstring
 LAYERS = {
@@ -506,7 +507,7 @@ def specs_unchanged(student):
         layers, input_shape = case
         before = copy.deepcopy(layers)
         try:
-            got, _, after = student.call("count_params", return_args=True, layers=layers, input_shape=input_shape)
+            got, _printed, after = student.call("count_params", return_args=True, layers=layers, input_shape=input_shape)
         except CheckFailed as failure:
             if failure.kind == "raised":
                 return   # the value checks' business
@@ -517,10 +518,10 @@ def specs_unchanged(student):
             return
         judged.append(True)
         if after.get("layers") != before:
-            raise CheckFailed("count_params() changed the layer specs it was given (e.g. popped options out of a "
-                              "dict); read options with .get(name, default) instead",
-                              f"before: {before!r}", f"after:  {after.get('layers')!r}")
+            raise CheckFailed(_("count_params() changed the layer specs it was given (e.g. popped options out of a "
+                                "dict); read options with .get(name, default) instead"),
+                              _("before:") + f" {before!r}", _("after: ") + f" {after.get('layers')!r}")
     for_all(body, architectures(options=True).filter(lambda c: len(c[0]) > 0), student=student, examples=10)
     if not judged:
-        raise CheckFailed("count_params() returned no correct count on these models, so whether the layer specs "
-                          "stay unchanged could not be judged")
+        raise CheckFailed(_("count_params() returned no correct count on these models, so whether the layer specs "
+                            "stay unchanged could not be judged"))

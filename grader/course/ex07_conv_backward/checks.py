@@ -15,6 +15,7 @@ import numpy as np
 
 from grader.checking import CheckFailed, Reference, describe, expect_array, for_all, st, truth
 from grader.checking.strategies import values
+from grader.i18n import gettext as _
 
 FN = "conv_backward"
 
@@ -145,7 +146,8 @@ def cases(draw, strides=(1,), paddings=(0,), kernel="any", evenly=False):
 def expect_grads(got, expected) -> None:
     """got must be a tuple (or list) (dx, dw, db) close to expected, element by element."""
     if not isinstance(got, (tuple, list)) or len(got) != 3:
-        raise CheckFailed(f"conv_backward() returned {describe(got)}, expected a tuple (dx, dw, db)")
+        raise CheckFailed(_("conv_backward() returned {description}, expected a tuple (dx, dw, db)").format(
+            description=describe(got)))
     for name, g, e in zip(("dx", "dw", "db"), got, expected):
         expect_array(g, e, what=name)
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from grader.checking import Reference, st, truth
 from grader.checking.strategies import small_ints
+from grader.i18n import gettext as _
 
 
 # -- ground truth ---------------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def avg_pool_truth(dout, x, size=2, stride=None) -> np.ndarray:
 
 
 TRUTH = {"relu_backward": relu_truth, "max_pool_backward": max_pool_truth, "avg_pool_backward": avg_pool_truth}
-REFERENCE = Reference(TRUTH, what=lambda fn: f"dx of {fn}()")
+REFERENCE = Reference(TRUTH, what=lambda fn: _("dx of {fn}()").format(fn=fn))
 
 
 # -- pinned examples ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from grader.checking.replay import truth_function
 from grader.checking import (CheckFailed, Reference, describe, expect_array, for_all,
                              format_value, prefixed, run_once, st, truth)
 from grader.checking.strategies import floats, small_ints
+from grader.i18n import gettext as _
 from grader.course.ex09_sgd.driver import ScalarFunction
 
 
@@ -104,11 +105,12 @@ def numerical(student, name: str, params: dict, x: np.ndarray, h=None) -> tuple[
         shown["h"] = h
     reply = student.run_driver("run_numerical_gradient", name, params, x, h, fn="numerical_gradient", shown_as=shown)
     if not isinstance(reply, dict) or "grad" not in reply:  # only a tampered-with process gets here
-        raise CheckFailed(f"numerical_gradient() could not be checked: the driver returned {describe(reply)}")
+        raise CheckFailed(_("numerical_gradient() could not be checked: the driver returned {description}").format(
+            description=describe(reply)))
     student.answered(reply["grad"])
     if reply.get("returned"):
-        raise CheckFailed(f"numerical_gradient() returned {reply['returned']}; expected the gradient, an ndarray of "
-                          f"x's shape {tuple(x.shape)}")
+        raise CheckFailed(_("numerical_gradient() returned {returned}; expected the gradient, an ndarray of x's shape "
+                            "{shape}").format(returned=reply["returned"], shape=tuple(x.shape)))
     return reply["grad"], reply.get("x")
 
 
@@ -142,9 +144,10 @@ DEFAULT_H_EXAMPLE = ("sum(x**3) at [0, 0, 0] with h left out (the default h = 1e
 def _expect_pair(got, w_expected, v_expected, step: int) -> None:
     """got must be (w_new, velocity_new) close to the expected pair."""
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise CheckFailed(f"sgd_momentum_step() returned {describe(got)}; expected a tuple (w_new, velocity_new)")
-    expect_array(got[0], w_expected, what=f"w after step {step}")
-    expect_array(got[1], v_expected, what=f"velocity after step {step}")
+        raise CheckFailed(_("sgd_momentum_step() returned {description}; expected a tuple (w_new, velocity_new)").format(
+            description=describe(got)))
+    expect_array(got[0], w_expected, what=_("w after step {step}").format(step=step))
+    expect_array(got[1], v_expected, what=_("velocity after step {step}").format(step=step))
 
 
 def _momentum_sequence(student, w, grads, lr, momentum=None, velocity=None, expected=None) -> None:
@@ -292,8 +295,8 @@ def sgd_inputs_unchanged(student):
 
 def momentum_matches_torch(student):
     def worked():
-        for label, _, kwargs, answer in MOMENTUM_EXAMPLES:
-            with prefixed(f"example '{label}': "):
+        for label, _fn, kwargs, answer in MOMENTUM_EXAMPLES:
+            with prefixed(_("{prefix} '{label}': ").format(prefix=_("example"), label=_(label))):
                 _momentum_sequence(student, **kwargs, expected=answer)
     run_once(worked, student)
 
@@ -304,8 +307,9 @@ def momentum_matches_torch(student):
     def toured():
         for k, case in enumerate(momentum_tour(), start=1):
             momentum = "left out" if case["momentum"] is None else case["momentum"]
-            velocity = "from zero" if case["velocity"] is None else "given"
-            with prefixed(f"case {k} (momentum {momentum}, velocity {velocity}): "):
+            velocity = _("from zero") if case["velocity"] is None else _("given")
+            with prefixed(_("case {number} (momentum {momentum}, velocity {velocity}): ").format(
+                    number=k, momentum=momentum, velocity=velocity)):
                 body(case)
     run_once(toured, student)
 
@@ -316,10 +320,10 @@ def momentum_inputs_unchanged(student):
 
 
 def _pinned_gradient(student, example, tol=None, note: str = "") -> None:
-    label, _, kwargs, answer = example
+    label, _fn, kwargs, answer = example
 
     def body():
-        with prefixed(f"example '{label}': "):
+        with prefixed(_("{prefix} '{label}': ").format(prefix=_("example"), label=_(label))):
             _expect_gradient(student, **kwargs, expected=answer, tol=tol or dict(rtol=1e-7), note=note)
     run_once(body, student)
 
@@ -333,7 +337,7 @@ def gradient_matches_autograd(student):
 
     def toured():
         for case in gradient_tour():
-            with prefixed(f"case f(x) = {case[0]}, h {case[3] or 'left out'}: "):
+            with prefixed(_("case f(x) = {f}, h {h}: ").format(f=case[0], h=case[3] or _("left out"))):
                 body(case)
     run_once(toured, student)
 
@@ -383,10 +387,10 @@ def gradient_restores_x(student):
         judged.append(name)
         if not (isinstance(after, np.ndarray) and after.shape == before.shape
                 and np.allclose(after, before, rtol=1e-12, atol=1e-12)):
-            raise CheckFailed("numerical_gradient() left x changed: put every entry back after nudging it "
-                              "(save old = x[i], then restore x[i] = old), or work on a copy",
-                              f"x before:\n{format_value(before)}", f"x after:\n{format_value(after)}")
+            raise CheckFailed(_("numerical_gradient() left x changed: put every entry back after nudging it "
+                                "(save old = x[i], then restore x[i] = old), or work on a copy"),
+                              _("x before:") + f"\n{format_value(before)}", _("x after:") + f"\n{format_value(after)}")
     for_all(body, st.one_of(separable_cases(), smooth_cases()), student=student, examples=10)
     if not judged:
-        raise CheckFailed("numerical_gradient() returned no correct gradient on these inputs, so whether x stays as "
-                          "it was could not be judged")
+        raise CheckFailed(_("numerical_gradient() returned no correct gradient on these inputs, so whether x stays "
+                            "as it was could not be judged"))
