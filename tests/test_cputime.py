@@ -2,6 +2,8 @@
 call ends on its CPU budget, a sleeping one on the wall-clock safety net. Verdicts only; nothing is timed."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -26,11 +28,11 @@ def _run_out(budget: cputime.Budget) -> cputime.Exceeded:
 
 
 def test_the_tree_counts_a_spinning_grandchild():
-    proc = subprocess.Popen([sys.executable, "-c", SPIN])
+    proc = subprocess.Popen([sys.executable, "-c", SPIN], start_new_session=True)
     try:
         over = _run_out(cputime.Budget(0.3, 60.0, lambda: cputime.tree_seconds(proc.pid)))
     finally:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)   # the spinning grandchild too, not only its parent
         proc.wait()
     assert over.clock == "cpu" and over.used > 0.3
 
