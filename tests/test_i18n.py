@@ -236,3 +236,58 @@ def test_grade_batch_in_chinese_reaches_its_grading_workers(tmp_path):
     assert "# 回饋" in feedback and "個與預期的值不同" in feedback and "可能的錯誤：卷積核被翻轉了" in feedback
     assert "<h1>全班報告</h1>" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert i18n.ENV not in os.environ
+
+
+def test_the_sandbox_says_its_timeout_in_chinese(tmp_path):
+    """A sandbox timeout, worded by the grader, in zh-TW; the same in English by default."""
+    from grader.sandbox.client import Sandbox, SandboxFailure
+    from grader.sandbox.limits import Limits
+
+    path = tmp_path / "ex01_conv2d.py"
+    path.write_text("def conv2d(image, kernel, stride=1, padding=0):\n    while True:\n        pass\n")
+    messages = []
+    for lang in ("zh-TW", None):
+        with i18n.speaking(lang), Sandbox(path, ("conv2d",), Limits(call_seconds=0.5, wall_factor=4.0)) as box:
+            assert box.load().ok, box.load().describe()
+            with pytest.raises(SandboxFailure) as info:
+                box.call("conv2d", 1, 2)
+            messages.append(str(info.value))
+    chinese, english = messages
+    assert chinese.startswith("逾時：conv2d() 用了 ") and "秒 CPU 時間，時間額度是 0.5 秒（無窮迴圈" in chinese, chinese
+    assert english.startswith("timed out: conv2d() used ") and "s of CPU time, budget 0.5 s" in english, english
+
+
+def test_the_exercise_budget_and_the_student_process_messages_in_chinese():
+    """What ran out of the exercise's budget, and the texts the student process words itself (a refused import,
+    exit(), out of memory) sent as template and arguments and translated by the grader."""
+    from grader.checking.student import Abort, Student
+    from grader.sandbox.client import LoadResult, StudentRaised
+    from grader.sandbox.student_process import describe_exception, refused_import
+
+    class Box:
+        def cpu_used(self):
+            return 31.2
+
+        def load(self):
+            return LoadResult(True, ("conv2d",))
+
+    with i18n.speaking("zh-TW"):
+        student = Student(Box(), 1, budget=30.0, wall_factor=4.0)
+        student.started -= 20.0
+        with pytest.raises(Abort) as info:
+            student.call("conv2d", 1)
+    assert "這一題的時間額度在這項檢查完成前就用完了（用了 31.2 秒 CPU 時間，時間額度是 30 秒）" == \
+        info.value.failure.summary
+    reports = {name: describe_exception(exc, "ex01_conv2d.py")
+               for name, exc in (("import", refused_import("torch")), ("exit", SystemExit(3)),
+                                 ("memory", MemoryError()))}
+    english = {name: StudentRaised(report).message for name, report in reports.items()}
+    assert english["import"].startswith("this exercise is to be written with numpy alone: 'import torch' is not")
+    assert english["exit"].startswith("your code called exit()/sys.exit() (status 3)")
+    assert english["memory"] == "out of memory"
+    with i18n.speaking("zh-TW"):
+        chinese = {name: StudentRaised(report).message for name, report in reports.items()}
+        forged = StudentRaised({**reports["exit"], "template": "{status.__class__}", "message": "plain"}).message
+    assert chinese["import"].startswith("這一題只能用 numpy 寫：這裡不允許 'import torch'"), chinese
+    assert chinese["exit"].startswith("你的程式呼叫了 exit()/sys.exit()（狀態 3）") and chinese["memory"] == "記憶體不足"
+    assert forged == "plain"     # only the student process's own templates are translated
