@@ -230,12 +230,24 @@ def test_grade_batch_in_chinese_reaches_its_grading_workers(tmp_path):
     (tmp_path / "subs" / "ben").mkdir(parents=True)
     (tmp_path / "subs" / "ben" / "ex01_conv2d.py").write_text(
         mutate(solution_source(1), "np.sum(window * kernel)", "np.sum(window * kernel[::-1, ::-1])"))
+    from rich.console import Console
+    from grader.classroom.batch import render_report
+
     with i18n.speaking("zh-TW"):
-        run_batch(tmp_path / "subs", tmp_path / "out", jobs=1, exercises=(1,), progress=False)
+        report = run_batch(tmp_path / "subs", tmp_path / "out", jobs=1, exercises=(1,), progress=False)
+        chinese = Console(record=True, width=200)
+        render_report(report, chinese)
     feedback = (tmp_path / "out" / "feedback" / "ben.md").read_text(encoding="utf-8")
     assert "# 回饋" in feedback and "個與預期的值不同" in feedback and "可能的錯誤：卷積核被翻轉了" in feedback
     assert "<h1>全班報告</h1>" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert i18n.ENV not in os.environ
+    said = chinese.export_text()       # grade batch's summary on the terminal
+    assert "已評分 1 個習題檔案" in said and "1 位學生：平均" in said and "分數分布（總分）：" in said, said
+    english = Console(record=True, width=200)
+    render_report(report, english)
+    said = english.export_text()
+    assert "Graded 1 exercise files (0 unchanged, skipped) in " in said and "1 students: mean " in said, said
+    assert not CJK.search(said)
 
 
 def test_the_sandbox_says_its_timeout_in_chinese(tmp_path):
