@@ -303,3 +303,21 @@ def test_the_exercise_budget_and_the_student_process_messages_in_chinese():
     assert chinese["import"].startswith("這一題只能用 numpy 寫：這裡不允許 'import torch'"), chinese
     assert chinese["exit"].startswith("你的程式呼叫了 exit()/sys.exit()（狀態 3）") and chinese["memory"] == "記憶體不足"
     assert forged == "plain"     # only the student process's own templates are translated
+
+
+def test_a_notebooks_notes_in_chinese():
+    """What grading a notebook skipped (magics, imports, top-level code), and why a name is missing, in zh-TW."""
+    from conftest import notebook
+    from grader import notebooks
+
+    cells = ("%matplotlib inline\nimport numpy as np\nimport torch", "data = np.load('x.npy')\nprint(data)",
+             "def conv(x):\n    return x + data")
+    with i18n.speaking("zh-TW"):
+        code = notebooks.read(notebook(*cells), "hw2.ipynb").extract(("conv",), refuse_imports=("torch",))
+        why = code.explain_name_error("name 'data' is not defined")
+    assert "已移除 IPython magic 與 shell 指令：儲存格 1 第 1 行 `%matplotlib inline`" in code.notes, code.notes
+    assert "沒有執行的 import：儲存格 1 第 3 行 `import torch`（這一題只能用 numpy 寫）" in code.notes, code.notes
+    assert any(n.startswith("評分時不會執行的最上層程式碼") and "儲存格 2（第 1-2 行）" in n for n in code.notes)
+    assert why == "data 在儲存格 2 第 1 行設定，評分時不會執行那裡（它呼叫了 np.load()）；請在你的函式裡計算它，或把它寫成常數"
+    english = notebooks.read(notebook(*cells), "hw2.ipynb").extract(("conv",), refuse_imports=("torch",))
+    assert "imports not run: cell 1 line 3 `import torch` (this exercise is written with numpy alone)" in english.notes
