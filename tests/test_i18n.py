@@ -321,3 +321,24 @@ def test_a_notebooks_notes_in_chinese():
     assert why == "data 在儲存格 2 第 1 行設定，評分時不會執行那裡（它呼叫了 np.load()）；請在你的函式裡計算它，或把它寫成常數"
     english = notebooks.read(notebook(*cells), "hw2.ipynb").extract(("conv",), refuse_imports=("torch",))
     assert "imports not run: cell 1 line 3 `import torch` (this exercise is written with numpy alone)" in english.notes
+
+
+def test_submission_notes_and_warnings_in_chinese(tmp_path):
+    """What `grade batch` found odd in the submissions (the students' feedback notes, the TA's warnings), in zh-TW."""
+    from grader import course
+    from grader.classroom.submissions import discover
+
+    subs = tmp_path / "subs"
+    (subs / "dave" / "exercises").mkdir(parents=True)
+    (subs / "dave" / "exercises" / "ex01_conv2d.py").write_text("dave deep")
+    (subs / "dave" / "ex01_conv2d.py").write_text("dave shallow")
+    (subs / "big").mkdir()
+    (subs / "big" / "ex01_conv2d.py").write_bytes(b"#" * (2 << 20))
+    (subs / "notes.py").write_text("whose?")
+    with i18n.speaking("zh-TW"):
+        found, warnings = discover(subs, [course.get(1)])
+    by = {s.student: s for s in found}
+    assert "第 1 題有好幾個檔案：評分的是 ex01_conv2d.py，忽略了 exercises/ex01_conv2d.py" in by["dave"].notes, \
+        by["dave"].notes
+    assert "ex01_conv2d.py 大於 1 MB；它沒有被評分" in by["big"].notes, by["big"].notes
+    assert any(w.startswith("notes.py：無法判斷這是誰的檔案") for w in warnings), warnings
