@@ -733,3 +733,17 @@ def test_only_the_drivers_own_templates_are_translated():
         assert ex10.driver_message({**good, "args": {"returned": 5}}) == "english"
         assert ex10.driver_message(good) == "build_model() 傳回了 None，應該是一個 torch.nn.Module"
     assert ex10.driver_message(good) == "build_model() returned None, expected a torch.nn.Module"
+
+
+def test_the_refusal_raised_in_the_student_process_is_translated_by_the_grader():
+    from grader import i18n
+    from grader.sandbox.student_process import describe_exception
+
+    with pytest.raises(ImportError) as raised:
+        driver._RefuseDataLibraries().exec_module(types.ModuleType("sklearn"))
+    error = describe_exception(raised.value, "ex10_train.py")
+    assert error["message"].startswith("'import sklearn' is not allowed in exercise 10")
+    assert ex10._error_failure("train()", error).summary == f"train() raised ImportError: {error['message']}"
+    with i18n.speaking("zh-TW"):
+        summary = ex10._error_failure("train()", error).summary
+    assert summary.startswith("train() 引發了 ImportError：第 10 題不允許 'import sklearn'：它拿得到資料集"), summary

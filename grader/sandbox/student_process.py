@@ -108,9 +108,9 @@ def _template(exc: BaseException, message: str) -> tuple[str | None, dict]:
         template, args = CALLED_EXIT, {"status": repr(exc.code)[:200]}
     elif isinstance(exc, KeyboardInterrupt):
         template = INTERRUPTED
-    elif isinstance(exc, ImportError) and getattr(exc, "grader_template", None) == NUMPY_ALONE and \
-            isinstance(exc.name, str):
-        template, args = NUMPY_ALONE, {"module": exc.name[:200]}
+    elif isinstance(exc, ImportError) and isinstance(getattr(exc, "grader_template", None), str) and \
+            isinstance(exc.name, str):   # a refusal of the grader's (here, or an exercise's driver)
+        template, args = exc.grader_template, {"module": exc.name[:200]}
     return template, args
 
 
@@ -121,10 +121,10 @@ def describe_exception(exc: BaseException, student_file: str) -> dict:
         message = "<unprintable message>"
     try:
         template, args = _template(exc, message)
+        if template is not None:
+            message = template.format(**args)
     except BaseException:   # a hostile exception's attributes: keep its plain message
         template, args = None, {}
-    if template is not None:
-        message = template.format(**args)
     try:
         tb = _student_traceback(exc, student_file)[-4000:]
     except BaseException:

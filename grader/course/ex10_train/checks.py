@@ -151,8 +151,8 @@ def _error_failure(what: str, error: dict) -> CheckFailed:
         return _fail(driver_message(error))
     if kind == "NotImplementedError":
         return _fail(_("{what} is not implemented yet").format(what=what), not_implemented=True)
-    return _fail(_("{what} raised {exception}: {message}").format(what=what, exception=kind,
-                                                                   message=student_message(error)),
+    message = driver_message(error) if error.get("template") in DRIVER_MESSAGES else student_message(error)
+    return _fail(_("{what} raised {exception}: {message}").format(what=what, exception=kind, message=message),
                  *traceback_lines(error))
 
 

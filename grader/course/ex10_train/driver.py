@@ -77,7 +77,10 @@ NO_VALUES = N_("the model cannot predict: its parameters hold no values (they ar
 WRONG_OUTPUT = N_("the model's output for a batch of {count} images is {shape}, expected shape ({count}, {classes})")
 NO_MODEL = N_("there is no model to train (build_model() failed)")
 NO_TRAINED_MODEL = N_("there is no trained model to predict with")
-DRIVER_MESSAGES = (NO_BUILD_MODEL, NO_TRAIN, NOT_A_MODULE, NO_VALUES, WRONG_OUTPUT, NO_MODEL, NO_TRAINED_MODEL)
+REFUSED_IMPORT = N_("'import {module}' is not allowed in exercise 10: it reaches data sets (the held-out digits among "
+                    "them); train on the loader you are given")
+DRIVER_MESSAGES = (NO_BUILD_MODEL, NO_TRAIN, NOT_A_MODULE, NO_VALUES, WRONG_OUTPUT, NO_MODEL, NO_TRAINED_MODEL,
+                   REFUSED_IMPORT)
 
 
 class HarnessProblem(Exception):
@@ -142,8 +145,9 @@ class _RefuseDataLibraries(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        raise ImportError(f"'import {module.__name__}' is not allowed in exercise 10: it reaches data sets (the "
-                          f"held-out digits among them); train on the loader you are given", name=module.__name__)
+        error = ImportError(REFUSED_IMPORT.format(module=module.__name__), name=module.__name__)
+        error.grader_template = REFUSED_IMPORT   # described with its template, translated by the grader
+        raise error
 
 
 def refused_loaded() -> list[str]:
