@@ -38,7 +38,7 @@ def test_the_catalog_holds_the_messages_of_the_code_and_of_the_exercises(templat
 
 def test_the_po_file_is_what_the_catalog_tool_writes(template, tmp_path):
     """No stale message: the .po holds exactly the template's messages (run `python -m grader.catalog`), apart
-    from the pending ones (exercise 10, still being written)."""
+    from pending ones (catalog.PENDING; none now)."""
     po = catalog.read("zh_TW")
     assert {m.id for m in po if m.id and not catalog.pending(m)} == \
         {m.id for m in template if m.id and not catalog.pending(m)}
