@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Mapping
 
 from grader.course.entry import Exercise
+from grader.i18n import gettext as _
 
 
 class NotFound(Exception):
@@ -30,12 +31,12 @@ def exercises_dir(path: str | Path | None = None) -> Path:
     if path is not None:
         p = Path(path).expanduser()
         if not p.exists():
-            raise NotFound(f"--path {p}: no such folder")
+            raise NotFound(_("--path {path}: no such folder").format(path=p))
         for candidate in (p / "exercises", p):
             if candidate.is_dir() and (_has_exercises(candidate) or any(candidate.glob("*.ipynb"))):
                 return candidate.resolve()
-        raise NotFound(f"--path {p}: no exercise files (exNN_*.py) or notebooks (.ipynb) there or in "
-                       f"{p / 'exercises'}")
+        raise NotFound(_("--path {path}: no exercise files (exNN_*.py) or notebooks (.ipynb) there or in {inside}")
+                       .format(path=p, inside=p / "exercises"))
     here = Path.cwd()
     if here.name != "exercises" and _has_exercises(here) and not (here / "exercises").is_dir():
         return here.resolve()  # a flat folder of exercise files, used as the current folder
@@ -43,8 +44,8 @@ def exercises_dir(path: str | Path | None = None) -> Path:
         candidate = folder if folder.name == "exercises" else folder / "exercises"
         if candidate.is_dir() and (_has_exercises(candidate) or any(candidate.glob("*.ipynb"))):
             return candidate.resolve()
-    raise NotFound("cannot find an exercises/ folder here or above; run grade from your course folder "
-                   "or pass --path DIR")
+    raise NotFound(_("cannot find an exercises/ folder here or above; run grade from your course folder or pass "
+                     "--path DIR"))
 
 
 def _has_exercises(folder: Path) -> bool:
@@ -81,7 +82,7 @@ def choose(ex: Exercise, candidates: Mapping[str, bytes]) -> ExerciseFile:
         try:
             defs = notebook_definitions(candidates[name], name)
         except ValueError as exc:   # notebooks.NotebookError
-            notes.append(f"{exc}; it was not graded")
+            notes.append(_("{error}; it was not graded").format(error=exc))
             continue
         count = sum(fn in defs for fn in ex.functions)
         if count:
@@ -90,8 +91,8 @@ def choose(ex: Exercise, candidates: Mapping[str, bytes]) -> ExerciseFile:
         best = min(ranked)[1]
         others = sorted(name for _, name in ranked if name != best)
         if others:
-            notes.append(f"exercise {ex.number}'s functions are in {best} and also in {', '.join(others)}; "
-                         f"graded {best}")
+            notes.append(_("exercise {number}'s functions are in {best} and also in {others}; graded {best}").format(
+                number=ex.number, best=best, others=", ".join(others)))
         return ExerciseFile(Path(best), tuple(notes))
     return ExerciseFile(Path(ex.file) if py is not None else None, tuple(notes))
 

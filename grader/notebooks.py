@@ -41,6 +41,8 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 
+from grader.i18n import gettext as _
+
 # Imported for display only: never run when grading (plots, widgets, Colab's drive).
 DISPLAY_ONLY = ("matplotlib", "seaborn", "IPython", "google.colab", "ipywidgets", "plotly", "bokeh", "altair")
 # Libraries whose calls may build a constant (an array, a device); anything else called at top level is not run.
@@ -98,8 +100,8 @@ class Extract:
         """'cell 7, line 3' for a line of :attr:`source` (1-based)."""
         if 1 <= line <= len(self.lines):
             cell, in_cell = self.lines[line - 1]
-            return f"cell {cell}, line {in_cell}"
-        return f"line {line}"
+            return _("cell {cell}, line {line}").format(cell=cell, line=in_cell)
+        return _("line {line}").format(line=line)
 
     def relabel(self, text: str, module_file: str) -> str:
         """Replace mentions of the generated ``module_file`` (a path, 'FILE, line N', 'File "PATH", line N') by the
@@ -160,7 +162,8 @@ def read(data: bytes, name: str) -> Notebook:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise NotebookError(f"{name} is not a notebook: it is not UTF-8 text (byte {exc.start})") from None
+        raise NotebookError(_("{name} is not a notebook: it is not UTF-8 text (byte {byte})").format(
+            name=name, byte=exc.start)) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # missing cell ids and other schema nits: Jupyter opens those too
@@ -169,7 +172,8 @@ def read(data: bytes, name: str) -> Notebook:
         if not isinstance(raw_cells, list):
             raise TypeError("'cells' is not a list")
     except Exception as exc:  # noqa: BLE001 - NotJSONError, ValidationError, KeyError, RecursionError, ...
-        raise NotebookError(f"{name} is not a valid notebook: {_one_line(exc)}") from None
+        raise NotebookError(_("{name} is not a valid notebook: {error}").format(name=name, error=_one_line(exc))) \
+            from None
     cells = []
     for number, cell in enumerate(raw_cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -178,7 +182,8 @@ def read(data: bytes, name: str) -> Notebook:
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
-            raise NotebookError(f"{name} is not a valid notebook: cell {number} has no source text")
+            raise NotebookError(_("{name} is not a valid notebook: cell {number} has no source text").format(
+                name=name, number=number))
         cells.append(_code_cell(number, source))
     return Notebook(name, cells)
 
@@ -381,12 +386,14 @@ class _Extractor:
     # -- the walk -------------------------------------------------------------------------------------------------
     def run(self) -> Extract:
         notes: list[str] = []
-        dropped = [f"cell {c.number} line {line} `{text}`" for c in self.nb.cells for line, text in c.dropped]
+        dropped = [_("cell {cell} line {line} `{text}`").format(cell=c.number, line=line, text=text)
+                   for c in self.nb.cells for line, text in c.dropped]
         if dropped:
-            notes.append("IPython magics and shell commands dropped: " + ", ".join(dropped))
-        magic_cells = [f"cell {c.number} ({c.cell_magic})" for c in self.nb.cells if c.cell_magic]
+            notes.append(_("IPython magics and shell commands dropped: ") + ", ".join(dropped))
+        magic_cells = [_("cell {cell} ({magic})").format(cell=c.number, magic=c.cell_magic)
+                       for c in self.nb.cells if c.cell_magic]
         if magic_cells:
-            notes.append("cells that are not Python, skipped: " + ", ".join(magic_cells))
+            notes.append(_("cells that are not Python, skipped: ") + ", ".join(magic_cells))
         broken = []
         for cell in self.nb.cells:
             if cell.cell_magic:
@@ -395,21 +402,22 @@ class _Extractor:
                 if self._holds_graded_function(cell):   # the syntax error is the verdict: let Python report it
                     self._emit(cell, 1, len(cell.source.split("\n")), cell.source)
                 else:
-                    broken.append(f"cell {cell.number} ({cell.error})")
+                    broken.append(_("cell {cell} ({error})").format(cell=cell.number, error=cell.error))
                 continue
             for stmt in cell.tree.body:
                 self._statement(cell, stmt)
         if broken:
-            notes.append("cells with a syntax error, skipped: " + ", ".join(broken))
+            notes.append(_("cells with a syntax error, skipped: ") + ", ".join(broken))
         if self.skipped_imports:
-            notes.append("imports not run: " + ", ".join(self.skipped_imports))
+            notes.append(_("imports not run: ") + ", ".join(self.skipped_imports))
         if self.skipped_defs:
-            notes.append("definitions not run (they need names that are not defined when grading): "
+            notes.append(_("definitions not run (they need names that are not defined when grading): ")
                          + ", ".join(self.skipped_defs))
         if self.skipped_code:
-            spans = ", ".join(f"cell {c} ({_spans(s)})" for c, s in self.skipped_code.items())
-            notes.append(f"top-level code not run when grading (only imports, definitions and constants are): "
-                         f"{spans}")
+            spans = ", ".join(_("cell {cell} ({error})").format(cell=c, error=_spans(s))
+                              for c, s in self.skipped_code.items())
+            notes.append(_("top-level code not run when grading (only imports, definitions and constants are): "
+                           "{spans}").format(spans=spans))
         return Extract(self.nb.name, "".join(self.out), self.lines, self.cells, self.defined_in, notes,
                        self.skipped_names)
 
@@ -422,27 +430,31 @@ class _Extractor:
         try:
             reason = self._why_not(stmt)
         except RecursionError:   # an expression nested thousands deep: not read, so not run
-            reason = "code", "too deeply nested to read"
+            reason = "code", _("too deeply nested to read")
         if reason is None:
             self._keep(cell, stmt, first)
             return
         kind, why = reason
         shown = _first_line(cell.source, first)
         if kind == "import":
-            self.skipped_imports.append(f"cell {cell.number} line {first} `{shown}` ({why})")
+            self.skipped_imports.append(_("cell {cell} line {line} `{text}` ({why})").format(
+                cell=cell.number, line=first, text=shown, why=why))
         elif kind == "definition":
-            self.skipped_defs.append(f"{_def_word(stmt)} {stmt.name} (cell {cell.number}: {why})")
+            self.skipped_defs.append(_("{kind} {name} (cell {cell}: {why})").format(
+                kind=_def_word(stmt), name=stmt.name, cell=cell.number, why=why))
         elif not _silent(stmt):   # a `pass` left by a dropped magic, or a docstring
             self.skipped_code.setdefault(cell.number, []).append((first, stmt.end_lineno or first))
-        where = f"cell {cell.number}, line {first}"
+        where = _("cell {cell}, line {line}").format(cell=cell.number, line=first)
         for name in _bound(stmt) - self.defined - set(self.skipped_names):   # the first reason is the root cause
             if kind == "import":
-                self.skipped_names[name] = f"is imported in {where}, which is not run when grading ({why})"
+                self.skipped_names[name] = _("is imported in {where}, which is not run when grading ({why})").format(
+                    where=where, why=why)
             elif kind == "definition":
-                self.skipped_names[name] = f"is defined in {where}, which is not run when grading ({why})"
+                self.skipped_names[name] = _("is defined in {where}, which is not run when grading ({why})").format(
+                    where=where, why=why)
             else:
-                self.skipped_names[name] = (f"is set in {where}, which is not run when grading ({why}); compute it "
-                                            f"inside your function, or make it a constant")
+                self.skipped_names[name] = _("is set in {where}, which is not run when grading ({why}); compute it "
+                                             "inside your function, or make it a constant").format(where=where, why=why)
 
     def _why_not(self, stmt: ast.stmt) -> tuple[str, str] | None:
         """None when ``stmt`` runs at import; else (kind, reason)."""
@@ -450,7 +462,7 @@ class _Extractor:
             return self._import_problem(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             missing = self._missing(stmt)
-            return ("definition", "needs " + ", ".join(sorted(missing))) if missing else None
+            return ("definition", _("needs ") + ", ".join(sorted(missing))) if missing else None
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             return self._assignment_problem(stmt)
         if isinstance(stmt, ast.Try):
@@ -459,19 +471,19 @@ class _Extractor:
                     all(isinstance(h.type, (ast.Name, type(None))) for h in stmt.handlers) and \
                     not any(self._import_problem(s) for s in parts if not isinstance(s, ast.Pass)):
                 return None
-            return "code", "a try block that does more than import"
-        return "code", "not a definition"
+            return "code", _("a try block that does more than import")
+        return "code", _("not a definition")
 
     def _import_problem(self, stmt) -> tuple[str, str] | None:
         if isinstance(stmt, ast.ImportFrom) and stmt.level:
-            return "import", "a relative import"
+            return "import", _("a relative import")
         for module in _import_roots(stmt):
             if _matches(module, DISPLAY_ONLY):
-                return "import", "plotting and notebook-only packages are not imported when grading"
+                return "import", _("plotting and notebook-only packages are not imported when grading")
             if self.refused and module.partition(".")[0] in self.refused:
-                return "import", "this exercise is written with numpy alone"
+                return "import", _("this exercise is written with numpy alone")
             if not _installed(module.partition(".")[0]):
-                return "import", "not installed where grading runs"
+                return "import", _("not installed where grading runs")
         return None
 
     def _missing(self, stmt) -> set[str]:
@@ -482,17 +494,18 @@ class _Extractor:
     def _assignment_problem(self, stmt) -> tuple[str, str] | None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         if stmt.value is None or not all(_plain_target(t) for t in targets):
-            return "code", "not an assignment of a constant to a name"
+            return "code", _("not an assignment of a constant to a name")
         names = _Names(self.lazy_annotations)
         names.visit(stmt.value)
         missing = set() if self.wildcard else names.loads - self.defined
         if missing:
-            return "code", "it uses " + ", ".join(sorted(missing)) + ", which is not defined when grading"
+            return "code", _("it uses {names}, which is not defined when grading").format(
+                names=", ".join(sorted(missing)))
         for call in names.calls:
             if not self._constant_call(call):
-                return "code", f"it calls {_callee_text(call)}"
+                return "code", _("it calls {callee}").format(callee=_callee_text(call))
         if names.calls and names.loads & self.own:
-            return "code", "it passes the notebook's own code to a call"
+            return "code", _("it passes the notebook's own code to a call")
         return None
 
     def _constant_call(self, call: ast.Call) -> bool:
@@ -594,4 +607,5 @@ def _spans(spans: list[tuple[int, int]]) -> str:
         else:
             merged.append([a, b])
     parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in merged]
-    return ("line " if len(parts) == 1 and "-" not in parts[0] else "lines ") + ", ".join(parts)
+    return (_("line {lines}") if len(parts) == 1 and "-" not in parts[0] else _("lines {lines}")).format(
+        lines=", ".join(parts))

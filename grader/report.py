@@ -51,7 +51,7 @@ def render_exercise(result: ExerciseResult, out: Console, *, verbose: bool = Tru
         for detail in check.details:
             out.print("       " + escape(detail).replace("\n", "\n       "), style="dim")
     for key, value in result.info.items():
-        out.print(f"  {escape(str(key))}: {escape(str(value))}")
+        out.print(f"  {escape(_(str(key)))}: {escape(str(value))}")
     for note in result.notes if verbose else ():
         label = _("note:")
         out.print(f"  {label}{_gap(label)}{escape(note)}", style="dim")

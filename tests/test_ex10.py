@@ -701,3 +701,49 @@ def test_the_budgets_in_the_entry_and_the_stub_are_the_graders():
     assert said in TIME and f"on the CPU {ex10.CPU_BUDGET:g} s of CPU time, on a GPU {ex10.GPU_BUDGET:g} s" in \
         " ".join(stub_source(N).split())
     assert f"{ex10.DEFAULTS['shipped-cpu']['bar'] * 100:g} %" in ACC and ex10.MAX_SOURCE_BYTES == 32 * 1024
+
+
+# -- the messages in Traditional Chinese ----------------------------------------------------------------------------
+def test_failure_messages_in_chinese(judge):
+    """With --lang zh-TW the refusal (read by the grader) and a problem the driver found in the student process
+    (sent as an English template with its arguments, translated by the grader) are Chinese; English by default."""
+    from grader import i18n
+
+    returns_none = REF.replace("    return nn.Sequential(", "    return None\n    nn.Sequential(", 1)
+    with i18n.speaking("zh-TW"):
+        refused = judge("import sklearn.datasets\n" + REF, **FAST)
+        not_a_module = judge(returns_none, **FAST)
+    assert "import 了 sklearn：第 10 題不允許" in refused.checks[0].message, refused.checks[0].message
+    assert "build_model() 傳回了 None" in not_a_module.checks[0].message, not_a_module.checks[0].message
+    assert "應該是一個 torch.nn.Module" in not_a_module.checks[0].message
+    english = judge(returns_none, **FAST)
+    assert "build_model() returned None" in english.checks[0].message
+    assert "expected a torch.nn.Module" in english.checks[0].message
+
+
+def test_only_the_drivers_own_templates_are_translated():
+    """The student process could send any template: only the driver's own are formatted, else its text is shown."""
+    from grader import i18n
+
+    hostile = {"by_grader": True, "message": "plain text", "template": "{returned.__class__.__mro__}",
+               "args": {"returned": "x"}}
+    good = {"by_grader": True, "message": "english", "template": driver.NOT_A_MODULE, "args": {"returned": "None"}}
+    with i18n.speaking("zh-TW"):
+        assert ex10.driver_message(hostile) == "plain text"
+        assert ex10.driver_message({**good, "args": {"returned": 5}}) == "english"
+        assert ex10.driver_message(good) == "build_model() 傳回了 None，應該是一個 torch.nn.Module"
+    assert ex10.driver_message(good) == "build_model() returned None, expected a torch.nn.Module"
+
+
+def test_the_refusal_raised_in_the_student_process_is_translated_by_the_grader():
+    from grader import i18n
+    from grader.sandbox.student_process import describe_exception
+
+    with pytest.raises(ImportError) as raised:
+        driver._RefuseDataLibraries().exec_module(types.ModuleType("sklearn"))
+    error = describe_exception(raised.value, "ex10_train.py")
+    assert error["message"].startswith("'import sklearn' is not allowed in exercise 10")
+    assert ex10._error_failure("train()", error).summary == f"train() raised ImportError: {error['message']}"
+    with i18n.speaking("zh-TW"):
+        summary = ex10._error_failure("train()", error).summary
+    assert summary.startswith("train() 引發了 ImportError：第 10 題不允許 'import sklearn'：它拿得到資料集"), summary

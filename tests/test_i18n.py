@@ -38,7 +38,7 @@ def test_the_catalog_holds_the_messages_of_the_code_and_of_the_exercises(templat
 
 def test_the_po_file_is_what_the_catalog_tool_writes(template, tmp_path):
     """No stale message: the .po holds exactly the template's messages (run `python -m grader.catalog`), apart
-    from the pending ones (exercise 10, still being written)."""
+    from pending ones (catalog.PENDING; none now)."""
     po = catalog.read("zh_TW")
     assert {m.id for m in po if m.id and not catalog.pending(m)} == \
         {m.id for m in template if m.id and not catalog.pending(m)}
@@ -230,9 +230,115 @@ def test_grade_batch_in_chinese_reaches_its_grading_workers(tmp_path):
     (tmp_path / "subs" / "ben").mkdir(parents=True)
     (tmp_path / "subs" / "ben" / "ex01_conv2d.py").write_text(
         mutate(solution_source(1), "np.sum(window * kernel)", "np.sum(window * kernel[::-1, ::-1])"))
+    from rich.console import Console
+    from grader.classroom.batch import render_report
+
     with i18n.speaking("zh-TW"):
-        run_batch(tmp_path / "subs", tmp_path / "out", jobs=1, exercises=(1,), progress=False)
+        report = run_batch(tmp_path / "subs", tmp_path / "out", jobs=1, exercises=(1,), progress=False)
+        chinese = Console(record=True, width=200)
+        render_report(report, chinese)
     feedback = (tmp_path / "out" / "feedback" / "ben.md").read_text(encoding="utf-8")
     assert "# 回饋" in feedback and "個與預期的值不同" in feedback and "可能的錯誤：卷積核被翻轉了" in feedback
     assert "<h1>全班報告</h1>" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert i18n.ENV not in os.environ
+    said = chinese.export_text()       # grade batch's summary on the terminal
+    assert "已評分 1 個習題檔案" in said and "1 位學生：平均" in said and "分數分布（總分）：" in said, said
+    english = Console(record=True, width=200)
+    render_report(report, english)
+    said = english.export_text()
+    assert "Graded 1 exercise files (0 unchanged, skipped) in " in said and "1 students: mean " in said, said
+    assert not CJK.search(said)
+
+
+def test_the_sandbox_says_its_timeout_in_chinese(tmp_path):
+    """A sandbox timeout, worded by the grader, in zh-TW; the same in English by default."""
+    from grader.sandbox.client import Sandbox, SandboxFailure
+    from grader.sandbox.limits import Limits
+
+    path = tmp_path / "ex01_conv2d.py"
+    path.write_text("def conv2d(image, kernel, stride=1, padding=0):\n    while True:\n        pass\n")
+    messages = []
+    for lang in ("zh-TW", None):
+        with i18n.speaking(lang), Sandbox(path, ("conv2d",), Limits(call_seconds=0.5, wall_factor=4.0)) as box:
+            assert box.load().ok, box.load().describe()
+            with pytest.raises(SandboxFailure) as info:
+                box.call("conv2d", 1, 2)
+            messages.append(str(info.value))
+    chinese, english = messages
+    assert chinese.startswith("逾時：conv2d() 用了 ") and "秒 CPU 時間，時間額度是 0.5 秒（無窮迴圈" in chinese, chinese
+    assert english.startswith("timed out: conv2d() used ") and "s of CPU time, budget 0.5 s" in english, english
+
+
+def test_the_exercise_budget_and_the_student_process_messages_in_chinese():
+    """What ran out of the exercise's budget, and the texts the student process words itself (a refused import,
+    exit(), out of memory) sent as template and arguments and translated by the grader."""
+    from grader.checking.student import Abort, Student
+    from grader.sandbox.client import LoadResult, StudentRaised
+    from grader.sandbox.student_process import describe_exception, refused_import
+
+    class Box:
+        def cpu_used(self):
+            return 31.2
+
+        def load(self):
+            return LoadResult(True, ("conv2d",))
+
+    with i18n.speaking("zh-TW"):
+        student = Student(Box(), 1, budget=30.0, wall_factor=4.0)
+        student.started -= 20.0
+        with pytest.raises(Abort) as info:
+            student.call("conv2d", 1)
+    assert "這一題的時間額度在這項檢查完成前就用完了（用了 31.2 秒 CPU 時間，時間額度是 30 秒）" == \
+        info.value.failure.summary
+    reports = {name: describe_exception(exc, "ex01_conv2d.py")
+               for name, exc in (("import", refused_import("torch")), ("exit", SystemExit(3)),
+                                 ("memory", MemoryError()))}
+    english = {name: StudentRaised(report).message for name, report in reports.items()}
+    assert english["import"].startswith("this exercise is to be written with numpy alone: 'import torch' is not")
+    assert english["exit"].startswith("your code called exit()/sys.exit() (status 3)")
+    assert english["memory"] == "out of memory"
+    with i18n.speaking("zh-TW"):
+        chinese = {name: StudentRaised(report).message for name, report in reports.items()}
+        forged = StudentRaised({**reports["exit"], "template": "{status.__class__}", "message": "plain"}).message
+    assert chinese["import"].startswith("這一題只能用 numpy 寫：這裡不允許 'import torch'"), chinese
+    assert chinese["exit"].startswith("你的程式呼叫了 exit()/sys.exit()（狀態 3）") and chinese["memory"] == "記憶體不足"
+    assert forged == "plain"     # only the student process's own templates are translated
+
+
+def test_a_notebooks_notes_in_chinese():
+    """What grading a notebook skipped (magics, imports, top-level code), and why a name is missing, in zh-TW."""
+    from conftest import notebook
+    from grader import notebooks
+
+    cells = ("%matplotlib inline\nimport numpy as np\nimport torch", "data = np.load('x.npy')\nprint(data)",
+             "def conv(x):\n    return x + data")
+    with i18n.speaking("zh-TW"):
+        code = notebooks.read(notebook(*cells), "hw2.ipynb").extract(("conv",), refuse_imports=("torch",))
+        why = code.explain_name_error("name 'data' is not defined")
+    assert "已移除 IPython magic 與 shell 指令：儲存格 1 第 1 行 `%matplotlib inline`" in code.notes, code.notes
+    assert "沒有執行的 import：儲存格 1 第 3 行 `import torch`（這一題只能用 numpy 寫）" in code.notes, code.notes
+    assert any(n.startswith("評分時不會執行的最上層程式碼") and "儲存格 2（第 1-2 行）" in n for n in code.notes)
+    assert why == "data 在儲存格 2 第 1 行設定，評分時不會執行那裡（它呼叫了 np.load()）；請在你的函式裡計算它，或把它寫成常數"
+    english = notebooks.read(notebook(*cells), "hw2.ipynb").extract(("conv",), refuse_imports=("torch",))
+    assert "imports not run: cell 1 line 3 `import torch` (this exercise is written with numpy alone)" in english.notes
+
+
+def test_submission_notes_and_warnings_in_chinese(tmp_path):
+    """What `grade batch` found odd in the submissions (the students' feedback notes, the TA's warnings), in zh-TW."""
+    from grader import course
+    from grader.classroom.submissions import discover
+
+    subs = tmp_path / "subs"
+    (subs / "dave" / "exercises").mkdir(parents=True)
+    (subs / "dave" / "exercises" / "ex01_conv2d.py").write_text("dave deep")
+    (subs / "dave" / "ex01_conv2d.py").write_text("dave shallow")
+    (subs / "big").mkdir()
+    (subs / "big" / "ex01_conv2d.py").write_bytes(b"#" * (2 << 20))
+    (subs / "notes.py").write_text("whose?")
+    with i18n.speaking("zh-TW"):
+        found, warnings = discover(subs, [course.get(1)])
+    by = {s.student: s for s in found}
+    assert "第 1 題有好幾個檔案：評分的是 ex01_conv2d.py，忽略了 exercises/ex01_conv2d.py" in by["dave"].notes, \
+        by["dave"].notes
+    assert "ex01_conv2d.py 大於 1 MB；它沒有被評分" in by["big"].notes, by["big"].notes
+    assert any(w.startswith("notes.py：無法判斷這是誰的檔案") for w in warnings), warnings

@@ -141,14 +141,16 @@ class Student:
         elapsed = time.monotonic() - self.started
         net = self.wall_factor * self.budget
         if elapsed > net:
-            return (f"{elapsed:.0f} s of wall-clock time, the safety net of {self.wall_factor:g}x its "
-                    f"{self.budget:g} s CPU budget")
+            return _("{elapsed:.0f} s of wall-clock time, the safety net of {factor:g}x its {budget:g} s CPU "
+                     "budget").format(elapsed=elapsed, factor=self.wall_factor, budget=self.budget)
         if elapsed * CPUS <= self.budget:
             return ""
         used = getattr(self.box, "cpu_used", lambda: None)()
         if used is None:    # no CPU clock here: the budget is wall-clock time
-            return f"{elapsed:.1f} s, budget {self.budget:g} s" if elapsed > self.budget else ""
-        return f"used {used:.1f} s of CPU time, budget {self.budget:g} s" if used > self.budget else ""
+            return _("{elapsed:.1f} s, budget {budget:g} s").format(elapsed=elapsed, budget=self.budget) \
+                if elapsed > self.budget else ""
+        return _("used {used:.1f} s of CPU time, budget {budget:g} s").format(used=used, budget=self.budget) \
+            if used > self.budget else ""
 
     def _guarded(self, fn: str, run, rename: tuple[str, str] | None = None):
         """Run one request to the student process, turning every outcome but a return value into a failure."""

@@ -40,6 +40,7 @@ from grader import course, version
 from grader.classroom.gradebook import (ResultsStore, content_hash, grades_csv, histogram_png, summarize,
                                         text_histogram)
 from grader.files import write_atomic
+from grader.i18n import N_, gettext as _
 from grader.results import ExerciseResult, missing_result, not_graded_result
 from grader.sandbox import protocol
 from grader.sandbox.isolation import kill_group
@@ -149,10 +150,11 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
         class_size = len(subs)
         subs = shards.select(subs, shard)
         if store.repaired:
-            warnings.append(f"results.jsonl ended in a torn row (an interrupted run); {store.repaired} bytes dropped")
+            warnings.append(_("results.jsonl ended in a torn row (an interrupted run); {count} bytes dropped").format(
+                count=store.repaired))
         refused = _refused_exercises(selected, jobs)
         for number, why in refused.items():
-            warnings.append(f"exercise {number} was not graded: {why}")
+            warnings.append(_("exercise {number} was not graded: {why}").format(number=number, why=why))
         queue: deque[Job] = deque()
         skipped = 0
         for sub in subs:
@@ -171,7 +173,7 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
                     skipped += 1
                     continue
                 if data is None:   # nothing to run: record it at once
-                    result = missing_result(ex, f"{ex.file} was not found in the submission")
+                    result = missing_result(ex, _("{file} was not found in the submission").format(file=ex.file))
                     store.append(_row(sub.student, sub.slug, ex.number, digest, version, sub.late, sub.notes, result,
                                       None))
                     continue
@@ -336,9 +338,9 @@ class _Pool:
             if job.attempts < 2:
                 queue.appendleft(job)
             else:
-                self._complete(job, not_graded_result(course.get(job.exercise), f"{why} twice while grading this "
-                                                      "file; it was given 0 points (an endless loop the sandbox "
-                                                      "could not stop, or a grader bug)"), w.slot)
+                self._complete(job, not_graded_result(course.get(job.exercise), _(
+                    "{why} twice while grading this file; it was given 0 points (an endless loop the sandbox could "
+                    "not stop, or a grader bug)").format(why=why)), w.slot)
         self.workers[i] = self._spawn(w.slot)
 
     def _complete(self, job: Job, result: ExerciseResult, slot: int) -> None:
@@ -383,14 +385,14 @@ class _Pool:
                 for i, w in enumerate(self.workers):
                     limit = w.job.deadline_seconds if w.job else 600.0
                     if w.proc.poll() is not None:   # died: replace it, retry its job once
-                        self._replace(i, "the grading worker died", queue)
+                        self._replace(i, _("the grading worker died"), queue)
                     elif (w.job or not w.ready) and now - w.started > limit:
-                        self._replace(i, f"grading took longer than {limit:.0f} s", queue)
+                        self._replace(i, _("grading took longer than {limit:.0f} s").format(limit=limit), queue)
                 for w in self.workers:
                     if w.ready and w.job is None and queue:
                         self._assign(w, queue.popleft(), options, overrides)
                 fds = {w.fd: w for w in self.workers if w.proc.poll() is None}
-                ready, _, _ = select.select(list(fds), [], [], 0.2) if fds else ([], [], [])
+                ready = select.select(list(fds), [], [], 0.2)[0] if fds else []
                 for fd in ready:
                     w = fds[fd]
                     chunk = os.read(fd, 1 << 20)
@@ -426,7 +428,8 @@ class _Pool:
             result = ExerciseResult.from_dict(message["result"])
         else:
             result = not_graded_result(course.get(job.exercise),
-                                       f"internal grader error: {message.get('crash', '?')}; please report it")
+                                       _("internal grader error: {error}; please report it").format(
+                                           error=message.get("crash", "?")))
         self._complete(job, result, w.slot)
 
 
@@ -453,33 +456,36 @@ def render_report(report: BatchReport, out_console) -> None:
     s = report.summary
     c = out_console
     if report.interrupted:
-        c.print(f"[yellow]Interrupted:[/] {report.graded} of {report.total_jobs} exercise files graded this run. "
-                f"Run the same command again to grade the rest; {report.out} is consistent.")
-    c.print(f"[bold]Graded {report.graded} exercise files[/] ({report.skipped} unchanged, skipped) in "
-            f"{report.wall_seconds:.1f} s -> {escape(str(report.out))}")
+        c.print("[yellow]" + escape(_("Interrupted:")) + "[/] " + escape(_(
+            "{graded} of {total} exercise files graded this run. Run the same command again to grade the rest; {out} "
+            "is consistent.").format(graded=report.graded, total=report.total_jobs, out=report.out)))
+    graded = _("Graded {count} exercise files").format(count=report.graded)
+    rest = _(" ({skipped} unchanged, skipped) in {seconds:.1f} s -> {out}").format(
+        skipped=report.skipped, seconds=report.wall_seconds, out=report.out)
+    c.print(f"[bold]{escape(graded)}[/]{escape(rest)}")
     if report.isolation:
-        c.print(f"sandbox: {escape(report.isolation)}")
+        c.print(escape(_("sandbox: {isolation}").format(isolation=report.isolation)))
     for w in report.warnings:
-        c.print(f"[yellow]warning:[/] {escape(w)}")
+        c.print("[yellow]" + escape(_("warning:")) + f"[/] {escape(w)}")
     if not s["students"]:
-        c.print("No submissions found.")
+        c.print(_("No submissions found."))
         return
-    c.print(f"{s['students']} students: mean {s['mean']:.1f}, median {s['median']:.1f} of {s['max_total']} "
-            f"(std {s['stdev']:.1f})")
-    table = Table(title="Per exercise")
-    for col in ("exercise", "graded", "passed", "mean score", "statuses"):
-        table.add_column(col)
+    c.print(_("{students} students: mean {mean:.1f}, median {median:.1f} of {max_total} (std {stdev:.1f})").format(
+        students=s["students"], mean=s["mean"], median=s["median"], max_total=s["max_total"], stdev=s["stdev"]))
+    table = Table(title=_("Per exercise"))
+    for col in (N_("exercise"), N_("graded"), N_("passed"), N_("mean score"), N_("statuses")):
+        table.add_column(_(col))
     for n, e in s["exercises"].items():
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(e["statuses"].items()))
         table.add_row(f"{n}", str(e["graded"]), f"{e['pass_rate'] * 100:.0f}%",
                       f"{e['mean_score']:.1f}/{e['max_score']}", statuses)
     c.print(table)
     if s["slowest"]:
-        c.print("Slowest submissions: " + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in s["slowest"]))
-    c.print("Score histogram (total):")
+        c.print(_("Slowest submissions: ") + ", ".join(f"{escape(st)} {sec:.1f} s" for st, sec in s["slowest"]))
+    c.print(_("Score histogram (total):"))
     for line in text_histogram(s):
         c.print("  " + line, highlight=False)
     if report.png:
-        c.print(f"Plot: {escape(str(report.out / 'scores.png'))}")
-    c.print(f"Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json, report.html (the class "
-            f"report) in {escape(str(report.out))}")
+        c.print(escape(_("Plot: {path}").format(path=report.out / "scores.png")))
+    c.print(escape(_("Files: grades.csv, results.jsonl, feedback/<student>.md, summary.json, report.html (the class "
+                     "report) in {out}").format(out=report.out)))

@@ -39,7 +39,7 @@ def exercise_markdown(result: ExerciseResult, *, heading: str = "##") -> str:
         if body:
             lines += ["", _indent(fence("\n".join(body))), ""]
     for key, value in (result.info or {}).items():
-        lines.append(f"- {plain(key)}: {plain(value)}")
+        lines.append(f"- {plain(_(str(key)))}: {plain(value)}")
     lines += ["- " + _("note:") + f" {plain(note)}" for note in result.notes]
     if result.output.strip() and result.status != PASSED:
         lines += ["", _("Your code printed (shown, never graded):"), "", fence(result.output)]

@@ -32,6 +32,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.i18n import gettext as _
+
 MAX_FILE_BYTES = 1 << 20        # an exercise file larger than 1 MB is refused
 MAX_NOTEBOOK_BYTES = 16 << 20   # notebooks carry their outputs (plots): up to 16 MB
 MAX_NOTEBOOKS = 20              # notebooks taken per student
@@ -67,9 +69,11 @@ class Submission:
         if rel in self.modules:
             return
         if len(self.modules) >= MAX_MODULES or sum(map(len, self.modules.values())) + len(data) > MAX_MODULE_BYTES:
-            note = f"more than {MAX_MODULES} other .py files (or {MAX_MODULE_BYTES >> 20} MB of them): {rel} was not kept"
-            if not any(n.startswith(f"more than {MAX_MODULES} other") for n in self.notes):
-                self.notes.append(note)
+            template = _("more than {count} other .py files (or {mb} MB of them): {file} was not kept")
+            limits = {"count": MAX_MODULES, "mb": MAX_MODULE_BYTES >> 20}
+            head = template.split("{file}")[0].format(**limits)   # one such note per submission
+            if not any(n.startswith(head) for n in self.notes):
+                self.notes.append(template.format(file=rel, **limits))
             return
         self.modules[rel] = data
 
@@ -112,15 +116,17 @@ class Submission:
         """Keep the better candidate for an exercise (``key`` its number) or a notebook (``key`` its name):
         ``rank`` = (depth, -re-upload number, where); smaller wins."""
         store = self.files if isinstance(key, int) else self.notebooks
-        what = f"exercise {key}" if isinstance(key, int) else key
+        what = _("exercise {number}").format(number=key) if isinstance(key, int) else key
         if key in store:
             old = self._rank[key]
             better, worse = (rank, old) if rank < old else (old, rank)
-            self.notes.append(f"several files for {what}: graded {better[-1]}, ignored {worse[-1]}")
+            self.notes.append(_("several files for {what}: graded {better}, ignored {worse}").format(
+                what=what, better=better[-1], worse=worse[-1]))
             if not rank < old:
                 return
         elif not isinstance(key, int) and len(store) >= MAX_NOTEBOOKS:
-            self.notes.append(f"more than {MAX_NOTEBOOKS} notebooks: {rank[-1]} was not read")
+            self.notes.append(_("more than {count} notebooks: {file} was not read").format(count=MAX_NOTEBOOKS,
+                                                                                            file=rank[-1]))
             return
         store[key] = data
         self._rank[key] = rank
@@ -152,11 +158,11 @@ class Submission:
             try:
                 defs = locate.notebook_definitions(self.notebooks[name], name)
             except ValueError as exc:   # notebooks.NotebookError: one line
-                note = f"{exc}; it was not graded"
+                note = _("{error}; it was not graded").format(error=exc)
             else:
-                note = (f"{name} was not graded: the exercises it defines are graded from their .py files"
+                note = (_("{name} was not graded: the exercises it defines are graded from their .py files")
                         if any(fn in defs for ex in exercises for fn in ex.functions) else
-                        f"{name} defines none of the graded functions; it was not graded")
+                        _("{name} defines none of the graded functions; it was not graded")).format(name=name)
             if note not in self.notes:
                 self.notes.append(note)
 
@@ -270,13 +276,16 @@ def scan_folder(root: Path, sub: Submission, names: dict[str, int], allow_resubm
                 data = _read_capped(name, _cap(number), dir_fd=dir_fd)
             except NotAFile as exc:
                 if "link" in str(exc):
-                    sub.notes.append(f"{rel} is a symbolic link; links are never followed, so it was not graded")
+                    sub.notes.append(_("{file} is a symbolic link; links are never followed, so it was not graded")
+                                     .format(file=rel))
                 continue
             except OSError as exc:
-                sub.notes.append(f"{rel} could not be read ({exc.strerror or exc}); it was not graded")
+                sub.notes.append(_("{file} could not be read ({error}); it was not graded").format(
+                    file=rel, error=exc.strerror or exc))
                 continue
             if data is None:
-                sub.notes.append(f"{rel} is larger than {_cap(number) >> 20} MB; it was not graded")
+                sub.notes.append(_("{file} is larger than {mb} MB; it was not graded").format(
+                    file=rel, mb=_cap(number) >> 20))
                 continue
             sub.offer(number, data, (depth, -resub, rel), home=str(path.relative_to(root)))
 
@@ -302,12 +311,14 @@ def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         if fh is not None:
             fh.close()
-        sub.notes.append(f"{label} could not be opened as a zip archive ({exc}); nothing in it was graded")
+        sub.notes.append(_("{file} could not be opened as a zip archive ({error}); nothing in it was graded").format(
+            file=label, error=exc))
         return
     with fh, zf:
         infos = zf.infolist()
         if len(infos) > MAX_ARCHIVE_MEMBERS:
-            sub.notes.append(f"{label} has {len(infos)} members; only the first {MAX_ARCHIVE_MEMBERS} were read")
+            sub.notes.append(_("{file} has {count} members; only the first {limit} were read").format(
+                file=label, count=len(infos), limit=MAX_ARCHIVE_MEMBERS))
             infos = infos[:MAX_ARCHIVE_MEMBERS]
         for info in sorted(infos, key=lambda i: i.filename):
             raw = info.filename.replace("\\", "/")
@@ -327,33 +338,36 @@ def scan_zip(path: Path, sub: Submission, names: dict[str, int], allow_resubmit:
                 continue
             shown = display(raw)
             if raw.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", raw):
-                sub.notes.append(f"{label}: member {shown!r} has an unsafe path (absolute or with '..'); "
-                                 "it was not graded")
+                sub.notes.append(_("{file}: member {member} has an unsafe path (absolute or with '..'); it was not "
+                                   "graded").format(file=label, member=repr(shown)))
                 continue
             if any(p in _SKIP_DIRS or p.startswith(".") for p in parts[:-1]):
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
-                sub.notes.append(f"{label}: member {shown!r} is a symbolic link; it was not graded")
+                sub.notes.append(_("{file}: member {member} is a symbolic link; it was not graded").format(
+                    file=label, member=repr(shown)))
                 continue
             depth = len(parts) - 1
             if depth > MAX_DEPTH:
                 continue
             if info.flag_bits & 0x1:
-                sub.notes.append(f"{label}: member {shown!r} is encrypted; it was not graded")
+                sub.notes.append(_("{file}: member {member} is encrypted; it was not graded").format(
+                    file=label, member=repr(shown)))
                 continue
             if info.file_size > _cap(number):
-                sub.notes.append(f"{label}: member {shown!r} is larger than {_cap(number) >> 20} MB; "
-                                 "it was not graded")
+                sub.notes.append(_("{file}: member {member} is larger than {mb} MB; it was not graded").format(
+                    file=label, member=repr(shown), mb=_cap(number) >> 20))
                 continue
             try:
                 with zf.open(info) as fh:
                     data = fh.read(_cap(number) + 1)
             except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
-                sub.notes.append(f"{label}: member {shown!r} could not be read ({exc}); it was not graded")
+                sub.notes.append(_("{file}: member {member} could not be read ({error}); it was not graded").format(
+                    file=label, member=repr(shown), error=exc))
                 continue
             if len(data) > _cap(number):
-                sub.notes.append(f"{label}: member {shown!r} is larger than {_cap(number) >> 20} MB; "
-                                 "it was not graded")
+                sub.notes.append(_("{file}: member {member} is larger than {mb} MB; it was not graded").format(
+                    file=label, member=repr(shown), mb=_cap(number) >> 20))
                 continue
             sub.offer(number, data, (depth, -resub, f"{label}/{shown}"), home="/".join(parts))
 
@@ -393,7 +407,8 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
         if name.startswith(".") or name in _SKIP_DIRS or os.path.realpath(entry.path) in skipped:
             continue
         if entry.is_symlink():
-            warnings.append(f"{display(name)}: a symbolic link; skipped (links are never followed)")
+            warnings.append(_("{file}: a symbolic link; skipped (links are never followed)").format(
+                file=display(name)))
             continue
         if entry.is_dir(follow_symlinks=False):
             sub = get(display(name))
@@ -412,15 +427,16 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
             continue
         if owner is None:
             if name.endswith((".py", ".ipynb")):
-                warnings.append(f"{display(name)}: cannot tell whose file this is (expected a student folder, "
-                                "a zip, or an LMS file name like name_12345_67890_ex01_conv2d.py); skipped")
+                warnings.append(_("{file}: cannot tell whose file this is (expected a student folder, a zip, or an "
+                                  "LMS file name like name_12345_67890_ex01_conv2d.py); skipped").format(
+                                      file=display(name)))
             continue
         student, late, original = owner
         number, resub = _match_file(original, names, allow_resubmit=True)
         if isinstance(number, str) and (again := _RESUBMIT.match(original)):   # Canvas's hw2-1.ipynb
             number, resub = slugify(again["stem"]) + ".ipynb", int(again["n"])
         if number is None:
-            warnings.append(f"{display(name)}: not an exercise file of this course; skipped")
+            warnings.append(_("{file}: not an exercise file of this course; skipped").format(file=display(name)))
             continue
         sub = get(display(student))
         sub.late |= late
@@ -430,10 +446,11 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
         except NotAFile:
             continue
         except OSError as exc:
-            sub.notes.append(f"{display(name)} could not be read ({exc})")
+            sub.notes.append(_("{file} could not be read ({error})").format(file=display(name), error=exc))
             continue
         if data is None:
-            sub.notes.append(f"{display(name)} is larger than {_cap(number) >> 20} MB; it was not graded")
+            sub.notes.append(_("{file} is larger than {mb} MB; it was not graded").format(
+                file=display(name), mb=_cap(number) >> 20))
             continue
         sub.offer(number, data, (0, -resub, display(name)))
 
@@ -447,7 +464,7 @@ def discover(root: Path, exercises, skip=()) -> tuple[list[Submission], list[str
         used.add(slug.lower())
         sub.slug = slug
         if len(sub.sources) > 1:
-            sub.notes.append("collected from " + ", ".join(sub.sources))
+            sub.notes.append(_("collected from ") + ", ".join(sub.sources))
     return subs, warnings
 
 

@@ -30,6 +30,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.i18n import N_, gettext as _
 from grader.paths import COURSE_ROOT
 from grader.sandbox import cputime, protocol
 from grader.sandbox.environment import base_env, capture_file
@@ -45,13 +46,30 @@ from grader.sandbox.zygote import ForkedProcess, Zygote, ZygoteError
 MAX_TYPE_CHARS, MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, MAX_SOURCE_LINE_CHARS = 200, 2000, 4000, 300
 
 
+def student_message(info: dict) -> str:
+    """The message of an error report of the student process, in the student's language where the student process
+    worded it itself (out of memory, exit(), a refused import: one of student_process.MESSAGES, sent as its English
+    template and plain-string arguments); anything else as the text it sent."""
+    from grader.sandbox.student_process import MESSAGES
+
+    template, args = info.get("template"), info.get("args")
+    if template in MESSAGES and isinstance(args, dict) and \
+            all(isinstance(k, str) and isinstance(v, str) for k, v in args.items()):
+        try:
+            return _(template).format(**args)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return info.get("message", "")
+
+
 def clean_error(info) -> dict:
-    """The error report of the student process, with only known fields, each cut to size and cleaned."""
+    """The error report of the student process, with only known fields, each cut to size and cleaned (its message
+    in the student's language where the student process worded it: :func:`student_message`)."""
     if not isinstance(info, dict):
         return {"type": "Exception", "message": "?", "traceback": ""}
     text = protocol.clean_text
     out = {"type": text(info.get("type", "Exception"), MAX_TYPE_CHARS),
-           "message": text(info.get("message", ""), MAX_MESSAGE_CHARS),
+           "message": text(student_message(info), MAX_MESSAGE_CHARS),
            "traceback": text(info.get("traceback", "") or "", MAX_TRACEBACK_CHARS)}
     kinds = info.get("kinds")
     if isinstance(kinds, list):
@@ -105,7 +123,7 @@ class LoadResult:
         err = self.error
         where = ""
         if err.get("file"):
-            where = f"{Path(str(err['file'])).name}, line {err.get('line')}: "
+            where = _("{file}, line {line}: ").format(file=Path(str(err["file"])).name, line=err.get("line"))
         text = f"\n    {err['text']}" if err.get("text") else ""
         return f"{where}{err['type']}: {err['message']}{text}"
 
@@ -118,9 +136,10 @@ _SIGNALS = {getattr(signal, n): n for n in ("SIGSEGV", "SIGKILL", "SIGXCPU", "SI
 
 def _signal_text(sig: int) -> str:
     name = _SIGNALS.get(sig, f"signal {sig}")
-    why = {"SIGSEGV": "a segmentation fault", "SIGXCPU": "its CPU time limit", "SIGXFSZ": "its output/file size limit",
-           "SIGKILL": "being killed (often the memory limit)", "SIGABRT": "an abort"}.get(name, name)
-    return f"{name} ({why})"
+    why = {"SIGSEGV": N_("a segmentation fault"), "SIGXCPU": N_("its CPU time limit"),
+           "SIGXFSZ": N_("its output/file size limit"), "SIGKILL": N_("being killed (often the memory limit)"),
+           "SIGABRT": N_("an abort")}.get(name, name)
+    return f"{name} ({_(why)})"
 
 
 # -- the sandbox ---------------------------------------------------------------------------------------------------
@@ -176,7 +195,8 @@ class Sandbox:
                 self._start_forked()
             except (ZygoteError, OSError) as exc:
                 self._stop()
-                self._load_result = LoadResult(False, failure=f"the sandbox could not be started: {exc}")
+                self._load_result = LoadResult(False, failure=_("the sandbox could not be started: {error}").format(
+                    error=exc))
             return
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
@@ -314,7 +334,7 @@ class Sandbox:
             return self._load_result
         try:
             # from the process's start: what starting the interpreter and importing the file cost
-            reply = self._read(self.limits.load_seconds, during="loading the file", start_cpu=0.0)
+            reply = self._read(self.limits.load_seconds, during=_("loading the file"), start_cpu=0.0)
         except SandboxFailure as exc:
             self._load_result = LoadResult(False, failure=str(exc))
             return self._load_result
@@ -332,8 +352,9 @@ class Sandbox:
             self._load_result = LoadResult(False, error=clean_error(reply["error"]))
             self._stop()
         else:
-            self._load_result = LoadResult(False, failure="the student process sent a malformed reply while "
-                                           "loading the file (does your code replace parts of numpy or the grader?)")
+            self._load_result = LoadResult(False, failure=_("the student process sent a malformed reply while "
+                                                            "loading the file (does your code replace parts of "
+                                                            "numpy or the grader?)"))
             self._stop()
         return self._load_result
 
@@ -354,7 +375,7 @@ class Sandbox:
                  wall: float | None = None):
         load = self.load()
         if not load.ok:
-            raise SandboxFailure(f"the file could not be loaded: {load.describe()}", "load")
+            raise SandboxFailure(_("the file could not be loaded: {error}").format(error=load.describe()), "load")
         self.calls += 1
         budget = timeout or self.limits.call_seconds
         wall = wall or budget * self.limits.wall_factor
@@ -370,7 +391,8 @@ class Sandbox:
         if "error" in reply:
             raise StudentRaised(reply["error"])
         if "ok" not in reply:
-            raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
+            raise SandboxFailure(_("the student process sent a malformed reply during {during}").format(during=during),
+                                 "protocol")
         if keep_args:
             args = reply.get("args", ())
             kwargs = reply.get("kwargs", {})
@@ -390,10 +412,12 @@ class Sandbox:
             reply = protocol.decode(header, body)
         except protocol.ProtocolError as exc:
             self._stop()
-            raise SandboxFailure(f"the student process sent garbage during {during}: {exc}", "protocol") from None
+            raise SandboxFailure(_("the student process sent garbage during {during}: {error}").format(
+                during=during, error=exc), "protocol") from None
         if not isinstance(reply, dict):
             self._stop()
-            raise SandboxFailure(f"the student process sent a malformed reply during {during}", "protocol")
+            raise SandboxFailure(_("the student process sent a malformed reply during {during}").format(during=during),
+                                 "protocol")
         return reply
 
     def _read_until(self, n: int, clock: cputime.Budget, during: str, sizes: bool = False):
@@ -403,7 +427,7 @@ class Sandbox:
                 left = clock.wait()
             except cputime.Exceeded as over:
                 raise self._timed_out(during, over) from None
-            ready, _, _ = select.select([self._resp_r], [], [], left)
+            ready = select.select([self._resp_r], [], [], left)[0]
             if not ready:
                 continue
             chunk = os.read(self._resp_r, min(n - len(buf), 1 << 20))
@@ -414,19 +438,21 @@ class Sandbox:
             header_len, body_len = struct.unpack("<QQ", bytes(buf))
             if header_len + body_len > protocol.MAX_MESSAGE_BYTES:
                 self._stop()
-                raise SandboxFailure(f"the student process sent a reply over {protocol.MAX_MESSAGE_BYTES >> 20} MB "
-                                     f"during {during} (a far too large result, or a corrupted channel)", "protocol")
+                raise SandboxFailure(_("the student process sent a reply over {mb} MB during {during} (a far too "
+                                       "large result, or a corrupted channel)").format(
+                    mb=protocol.MAX_MESSAGE_BYTES >> 20, during=during), "protocol")
             return header_len, body_len
         return bytes(buf)
 
     def _timed_out(self, during: str, over: cputime.Exceeded) -> SandboxFailure:
         self._stop()
         if over.clock == "cpu":
-            return SandboxFailure(f"timed out: {during} used {over.used:.1f} s of CPU time, budget {over.limit:g} s "
-                                  f"(an endless loop, or far too slow)", "timeout")
-        return SandboxFailure(f"timed out: {during} did not finish within {over.limit:g} s of wall-clock time "
-                              f"(the safety net beside its CPU budget: waiting, sleeping, or a process that stopped "
-                              f"reading its requests)", "timeout")
+            return SandboxFailure(_("timed out: {during} used {used:.1f} s of CPU time, budget {limit:g} s (an "
+                                    "endless loop, or far too slow)").format(during=during, used=over.used,
+                                                                             limit=over.limit), "timeout")
+        return SandboxFailure(_("timed out: {during} did not finish within {limit:g} s of wall-clock time (the safety "
+                                "net beside its CPU budget: waiting, sleeping, or a process that stopped reading its "
+                                "requests)").format(during=during, limit=over.limit), "timeout")
 
     def _died(self, during: str) -> SandboxFailure:
         code = None
@@ -437,15 +463,16 @@ class Sandbox:
                 pass
         self._stop()
         if code is not None and code < 0 and -code == getattr(signal, "SIGXFSZ", -1):
-            return SandboxFailure(f"crashed during {during}: your code printed or wrote more than "
-                                  f"{self.limits.output_mb} MB (the output limit)", "output")
+            return SandboxFailure(_("crashed during {during}: your code printed or wrote more than {mb} MB (the "
+                                    "output limit)").format(during=during, mb=self.limits.output_mb), "output")
         if code is not None and code < 0:
-            why = f"the process was killed by {_signal_text(-code)}"
+            why = _("the process was killed by {signal}").format(signal=_signal_text(-code))
         elif code is not None:
-            why = f"the process exited with status {code} (exit(), os._exit() or sys.exit() in your code?)"
+            why = _("the process exited with status {code} (exit(), os._exit() or sys.exit() in your code?)").format(
+                code=code)
         else:
-            why = "the process closed its channel"
-        return SandboxFailure(f"crashed during {during}: {why}", "crash")
+            why = _("the process closed its channel")
+        return SandboxFailure(_("crashed during {during}: {why}").format(during=during, why=why), "crash")
 
     def _collect_output(self) -> None:
         if not self._capture:
@@ -460,7 +487,7 @@ class Sandbox:
             if data:
                 text = data.decode("utf-8", errors="replace")
                 if size > len(data):
-                    text += f"\n... ({size - len(data)} more bytes of output)"
+                    text += "\n" + _("... ({count} more bytes of output)").format(count=size - len(data))
                 self._output_chunks.append(text)
         except OSError:
             pass
@@ -514,7 +541,8 @@ class Sandbox:
         """What the student's code printed (all processes so far), truncated for display."""
         text = "".join(self._output_chunks)
         limit = self.limits.show_output_chars
-        return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
+        return text if len(text) <= limit else \
+            text[:limit] + "\n" + _("... ({count} more characters cut)").format(count=len(text) - limit)
 
     def close(self) -> None:
         if self.proc is not None and self._req_w is not None:

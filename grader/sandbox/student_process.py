@@ -38,6 +38,7 @@ import sys
 import time
 import traceback
 
+from grader.i18n import N_
 from grader.sandbox import isolation
 
 _LIMITS: dict = {}   # this process's limits, for messages ("out of memory: the sandbox allows ... MB")
@@ -72,18 +73,58 @@ def _student_traceback(exc: BaseException, student_file: str, limit: int = 8) ->
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
 
 
+# This process's own texts stay English data here: a description carries the template and its arguments (plain
+# strings), and the grader translates the templates of MESSAGES where it shows them (client.clean_error).
+OUT_OF_MEMORY = N_("out of memory")
+OUT_OF_MEMORY_LIMIT = N_("out of memory (the sandbox allows {mb} MB)")
+OUT_OF_MEMORY_BECAUSE = N_("out of memory: {message}")
+OUT_OF_MEMORY_LIMIT_BECAUSE = N_("out of memory (the sandbox allows {mb} MB): {message}")
+CALLED_EXIT = N_("your code called exit()/sys.exit() (status {status}); return a value or raise instead")
+INTERRUPTED = N_("your code raised KeyboardInterrupt")
+NUMPY_ALONE = N_("this exercise is to be written with numpy alone: 'import {module}' is not allowed here (the grader "
+                 "compares your own implementation with torch)")
+MESSAGES = (OUT_OF_MEMORY, OUT_OF_MEMORY_LIMIT, OUT_OF_MEMORY_BECAUSE, OUT_OF_MEMORY_LIMIT_BECAUSE, CALLED_EXIT,
+            INTERRUPTED, NUMPY_ALONE)
+
+
+def refused_import(module: str) -> ImportError:
+    """The ImportError for an import this exercise refuses (an ImportError like any other for the student's code;
+    its ``grader_template`` lets the grader say it in the student's language)."""
+    error = ImportError(NUMPY_ALONE.format(module=module), name=module)
+    error.grader_template = NUMPY_ALONE
+    return error
+
+
+def _template(exc: BaseException, message: str) -> tuple[str | None, dict]:
+    """(one of MESSAGES, its arguments) for the exceptions this process words itself, else (None, {})."""
+    template, args = None, {}
+    if isinstance(exc, MemoryError):
+        mb = _LIMITS.get("memory_mb")
+        template = (OUT_OF_MEMORY_LIMIT_BECAUSE if message else OUT_OF_MEMORY_LIMIT) if mb else \
+            (OUT_OF_MEMORY_BECAUSE if message else OUT_OF_MEMORY)
+        args = {"mb": str(mb), "message": message[:1800]} if mb else {"message": message[:1800]}
+        args = {k: v for k, v in args.items() if "{" + k + "}" in template}
+    elif isinstance(exc, SystemExit):
+        template, args = CALLED_EXIT, {"status": repr(exc.code)[:200]}
+    elif isinstance(exc, KeyboardInterrupt):
+        template = INTERRUPTED
+    elif isinstance(exc, ImportError) and isinstance(getattr(exc, "grader_template", None), str) and \
+            isinstance(exc.name, str):   # a refusal of the grader's (here, or an exercise's driver)
+        template, args = exc.grader_template, {"module": exc.name[:200]}
+    return template, args
+
+
 def describe_exception(exc: BaseException, student_file: str) -> dict:
     try:
         message = str(exc)
     except BaseException:
         message = "<unprintable message>"
-    if isinstance(exc, MemoryError):
-        mb = _LIMITS.get("memory_mb")
-        message = f"out of memory{f' (the sandbox allows {mb} MB)' if mb else ''}{': ' + message if message else ''}"
-    elif isinstance(exc, SystemExit):
-        message = f"your code called exit()/sys.exit() (status {exc.code!r}); return a value or raise instead"
-    elif isinstance(exc, KeyboardInterrupt):
-        message = "your code raised KeyboardInterrupt"
+    try:
+        template, args = _template(exc, message)
+        if template is not None:
+            message = template.format(**args)
+    except BaseException:   # a hostile exception's attributes: keep its plain message
+        template, args = None, {}
     try:
         tb = _student_traceback(exc, student_file)[-4000:]
     except BaseException:
@@ -91,6 +132,8 @@ def describe_exception(exc: BaseException, student_file: str) -> dict:
     kinds = [k.__name__[:200] for k in type(exc).__mro__ if isinstance(getattr(k, "__name__", None), str)]
     info = {"type": kinds[0] if kinds else "Exception", "kinds": kinds[:20], "message": message[:2000],
             "traceback": tb}
+    if template is not None:
+        info.update(template=template, args=args)
     if isinstance(exc, SyntaxError):
         info.update(file=str(exc.filename), line=exc.lineno, text=str(exc.text or "").rstrip()[:300])
     else:
@@ -123,8 +166,7 @@ class _RefusedImports(importlib.abc.MetaPathFinder):
         self._busy = False
 
     def _refuse(self, fullname):
-        raise ImportError(f"this exercise is to be written with numpy alone: 'import {fullname}' is not allowed "
-                          f"here (the grader compares your own implementation with torch)", name=fullname)
+        raise refused_import(fullname)
 
     def _forbidden(self, location) -> bool:
         if not isinstance(location, str) or not os.path.isabs(location):

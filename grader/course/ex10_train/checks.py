@@ -46,8 +46,10 @@ import numpy as np
 
 from grader.checking.student import Abort, CheckFailed, Student, traceback_lines
 from grader.course.ex10_train import data as data_mod
-from grader.course.ex10_train.driver import REFUSED, REFUSED_MODULES
+from grader.course.ex10_train.driver import DRIVER_MESSAGES, REFUSED, REFUSED_MODULES
+from grader.i18n import N_, gettext as _, ngettext
 from grader.sandbox import cputime
+from grader.sandbox.client import student_message
 
 SEED = 0
 BATCH_SIZE = 64
@@ -75,21 +77,22 @@ DEFAULTS = {
 def budgets_text(plan: dict | None = None) -> str:
     """The budgets in words, for the report and the README."""
     if plan is not None and plan["clock"] == "wall":
-        return f"budget {plan['budget']:g} s on the GPU (on the CPU: {CPU_BUDGET:g} s of CPU time)"
+        return _("budget {budget:g} s on the GPU (on the CPU: {cpu:g} s of CPU time)").format(budget=plan["budget"],
+                                                                                            cpu=CPU_BUDGET)
     budget = plan["budget"] if plan is not None else CPU_BUDGET
-    return f"budget {budget:g} s of CPU time (on a GPU: {GPU_BUDGET:g} s)"
+    return _("budget {budget:g} s of CPU time (on a GPU: {gpu:g} s)").format(budget=budget, gpu=GPU_BUDGET)
 
 
 # -- the plan and the runs (each computed once per grading) -----------------------------------------------------
 def pick_device(options: dict) -> tuple[str, str]:
     """(device, why) -- the option when given, else 'cuda' when torch sees a GPU, else 'cpu'."""
     if options.get("device"):
-        return str(options["device"]), "chosen with the device option"
+        return str(options["device"]), N_("chosen with the device option")
     import torch
 
     if torch.cuda.is_available():
-        return "cuda", "a GPU was found"
-    return "cpu", "no GPU found"
+        return "cuda", N_("a GPU was found")
+    return "cpu", N_("no GPU found")
 
 
 def _plan(student: Student) -> dict:
@@ -110,7 +113,7 @@ def _make_plan(options: dict, secret: str | None = None) -> dict:
     try:
         dataset = data_mod.load(options.get("data"))
     except data_mod.DataError as exc:
-        raise CheckFailed(f"the data could not be loaded: {exc}") from None
+        raise CheckFailed(_("the data could not be loaded: {error}").format(error=exc)) from None
     device, why = pick_device(options)
     on_gpu = device.startswith("cuda")
     kind = "digits" if dataset.name == "digits" else "shipped" if options.get("data") is None else "files"
@@ -145,10 +148,26 @@ def _error_failure(what: str, error: dict) -> CheckFailed:
     """CheckFailed for an exception the driver caught in the student's code ('build_model()', 'train()')."""
     kind = str(error.get("type", "Exception"))
     if error.get("by_grader") is True:  # not an exception of the student's: the driver describing a problem
-        return _fail(str(error.get("message", "")))
+        return _fail(driver_message(error))
     if kind == "NotImplementedError":
-        return _fail(f"{what} is not implemented yet", not_implemented=True)
-    return _fail(f"{what} raised {kind}: {error.get('message', '')}", *traceback_lines(error))
+        return _fail(_("{what} is not implemented yet").format(what=what), not_implemented=True)
+    message = driver_message(error) if error.get("template") in DRIVER_MESSAGES else student_message(error)
+    return _fail(_("{what} raised {exception}: {message}").format(what=what, exception=kind, message=message),
+                 *traceback_lines(error))
+
+
+def driver_message(error: dict) -> str:
+    """The driver's description of a problem, in the student's language: the driver (in the student process) sends
+    its English template and plain-string arguments; only the driver's own templates are translated here, anything
+    else is shown as the English text it sent."""
+    template, args = error.get("template"), error.get("args")
+    if template in DRIVER_MESSAGES and isinstance(args, dict) and \
+            all(isinstance(k, str) and isinstance(v, str) for k, v in args.items()):
+        try:
+            return _(template).format(**args)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(error.get("message", ""))
 
 
 def _check_functions(student: Student) -> None:
@@ -156,7 +175,8 @@ def _check_functions(student: Student) -> None:
     if load.ok:
         for fn in ("build_model", "train"):
             if fn not in load.functions:
-                raise _fail(f"{student.box.file.name} has no function {fn}() (was it renamed or deleted?)")
+                raise _fail(_("{file} has no function {fn}() (was it renamed or deleted?)").format(
+                    file=student.box.file.name, fn=fn))
 
 
 def refused_imports(source: str) -> list[str]:
@@ -182,9 +202,9 @@ def refused_imports(source: str) -> list[str]:
 
 
 def _refusal(student: Student, file_name: str, names) -> CheckFailed:
-    return _fail(f"{file_name} imports {', '.join(names)}: not allowed in exercise 10 (data-set libraries, and the "
-                 f"grader's data, reach the held-out digits); build and train the model with torch on the loader "
-                 f"train() is given")
+    return _fail(_("{file} imports {names}: not allowed in exercise 10 (data-set libraries, and the grader's data, "
+                   "reach the held-out digits); build and train the model with torch on the loader train() is given")
+                 .format(file=file_name, names=", ".join(names)))
 
 
 def _screen(student: Student) -> None:
@@ -195,8 +215,9 @@ def _screen(student: Student) -> None:
     except OSError:
         return   # (a test's stand-in box without a file)
     if len(raw) > MAX_SOURCE_BYTES:
-        raise _fail(f"{path.name} is {len(raw):,} bytes; exercise 10 accepts at most {MAX_SOURCE_BYTES:,} (a "
-                    f"submission must not carry data): remove embedded data or long outputs")
+        raise _fail(_("{file} is {size:,} bytes; exercise 10 accepts at most {limit:,} (a submission must not carry "
+                      "data): remove embedded data or long outputs").format(file=path.name, size=len(raw),
+                                                                           limit=MAX_SOURCE_BYTES))
     names = refused_imports(raw.decode("utf-8", errors="replace"))
     if names:
         raise _refusal(student, path.name, names)
@@ -220,7 +241,8 @@ def _driver(student: Student, function: str, *args, fn: str, timeout: float, wal
     except Abort as abort:      # timeout, crash, the time budget
         return None, abort.failure
     except CheckFailed as exc:  # only possible if the student's code broke the driver itself
-        return None, _fail(f"the grader's training driver failed inside your process: {exc.summary}")
+        return None, _fail(_("the grader's training driver failed inside your process: {summary}").format(
+            summary=exc.summary))
 
 
 def _prepared(student: Student) -> dict:
@@ -240,7 +262,7 @@ def _run_prepare(student: Student) -> dict | CheckFailed:
                               num_classes=ds.num_classes, device=plan["device"], seed=SEED, batch_size=BATCH_SIZE,
                               shift=plan["shift"], timeout=PREPARE_SECONDS)
     if failure is not None and failure.kind is not None:
-        return _fail(f"building the model: {failure.summary}")
+        return _fail(_("building the model: {summary}").format(summary=failure.summary))
     if failure is not None:
         return failure
     try:
@@ -250,8 +272,8 @@ def _run_prepare(student: Student) -> dict | CheckFailed:
 
 
 def _malformed(what: str) -> CheckFailed:
-    return _fail(f"the student process sent back malformed results ({what}); was the grader's driver.py "
-                 f"changed?")
+    return _fail(_("the student process sent back malformed results ({what}); was the grader's driver.py changed?")
+                 .format(what=what))
 
 
 def _valid_errors(result: dict) -> dict:
@@ -290,8 +312,8 @@ def _valid_prepare(result, plan: dict) -> dict:
     ds = plan["dataset"]
     refused = _valid_strings(result, "refused")
     if refused:
-        raise _fail(f"your code imported {', '.join(refused)}: not allowed in exercise 10 (data-set libraries, and "
-                    f"the grader's data, reach the held-out digits)")
+        raise _fail(_("your code imported {names}: not allowed in exercise 10 (data-set libraries, and the "
+                      "grader's data, reach the held-out digits)").format(names=", ".join(refused)))
     out = {"errors": _valid_errors(result), "output_shape": _valid_shape(result.get("output_shape")),
            "output_type": str(result.get("output_type")), "conv_layers": _valid_strings(result, "conv_layers"),
            "logits_before": _valid_logits(result.get("logits_before"), plan["loss_n"], ds.num_classes,
@@ -326,24 +348,32 @@ def _train(student: Student) -> dict | CheckFailed:
         return _error_failure("build_model()", prepared["errors"]["build"])
     plan = _plan(student)
     ds = plan["dataset"]
-    student.info["device"] = f"{plan['device']} ({plan['device_why']})"
+    student.info[N_("device")] = f"{plan['device']} ({_(plan['device_why'])})"
     n = len(plan["train_y"])
-    student.info["data"] = (f"{ds.description}; trained on {'all ' if n == len(ds.train_y) else ''}{n:,} for "
-                            f"{plan['epochs']} epoch{'s' if plan['epochs'] != 1 else ''}, batch size {BATCH_SIZE}"
-                            f"{', each image shifted by up to a pixel at random' if plan['shift'] else ''}; "
-                            f"held-out images {'shifted by a pixel, ' if plan['shift'] else ''}with noise, from a "
-                            f"seed kept by the grader")
+    trained = (ngettext("trained on all {n:,} for {epochs} epoch, batch size {batch}",
+                        "trained on all {n:,} for {epochs} epochs, batch size {batch}", plan["epochs"])
+               if n == len(ds.train_y) else
+               ngettext("trained on {n:,} for {epochs} epoch, batch size {batch}",
+                        "trained on {n:,} for {epochs} epochs, batch size {batch}", plan["epochs"])).format(
+        n=n, epochs=plan["epochs"], batch=BATCH_SIZE)
+    if plan["shift"]:
+        trained += _(", each image shifted by up to a pixel at random")
+    heldout = (_("held-out images shifted by a pixel, with noise, from a seed kept by the grader") if plan["shift"]
+               else _("held-out images with noise, from a seed kept by the grader"))
+    student.info[N_("data")] = f"{ds.description}; {trained}; {heldout}"
     backstop = plan["budget"] * (WALL_FACTOR if plan["clock"] == "cpu" else 1.0) + plan["grace"]
     cpu0, t0 = _process_cpu(student.box), time.perf_counter()
     result, failure = _driver(student, "train", fn="train", epochs=plan["epochs"], budget=plan["budget"],
                               clock=plan["clock"], timeout=backstop, wall=backstop)
     wall, cpu1 = time.perf_counter() - t0, _process_cpu(student.box)
     if failure is not None and failure.kind == "timeout":
-        student.info["training time"] = f"did not finish inside the budget ({budgets_text(plan)})"
-        return _fail(f"train() did not finish inside the {plan['budget']:g} s budget: the process was stopped "
-                     f"after {backstop:g} s (an endless loop, or far too slow)")
+        student.info[N_("training time")] = _("did not finish inside the budget ({budgets})").format(
+            budgets=budgets_text(plan))
+        return _fail(_("train() did not finish inside the {budget:g} s budget: the process was stopped after "
+                       "{backstop:g} s (an endless loop, or far too slow)").format(budget=plan["budget"],
+                                                                                   backstop=backstop))
     if failure is not None and failure.kind not in (None, "raised"):
-        return _fail(f"training: {failure.summary}")
+        return _fail(_("training: {summary}").format(summary=failure.summary))
     if failure is not None:
         return failure
     try:
@@ -356,14 +386,15 @@ def _train(student: Student) -> dict | CheckFailed:
     used = run["cpu_seconds"] if plan["clock"] == "cpu" else wall
     run["over_budget"] = run["timed_out"] or used > plan["budget"]
     if run["timed_out"]:
-        run["time_text"] = f"did not finish inside the budget ({budgets_text(plan)})"
+        run["time_text"] = _("did not finish inside the budget ({budgets})").format(budgets=budgets_text(plan))
     else:
-        run["time_text"] = f"{run['cpu_seconds']:.1f} s CPU, {wall:.1f} s wall; {budgets_text(plan)}"
+        run["time_text"] = _("{cpu:.1f} s CPU, {wall:.1f} s wall; {budgets}").format(
+            cpu=run["cpu_seconds"], wall=wall, budgets=budgets_text(plan))
     run["logits"] = None
     if not run["timed_out"] and "train" not in run["errors"]:
         result, failure = _driver(student, "predict", plan["heldout_x"], fn="train", timeout=PREDICT_SECONDS)
         if failure is not None:
-            return _fail(f"predicting the held-out images: {failure.summary}")
+            return _fail(_("predicting the held-out images: {summary}").format(summary=failure.summary))
         try:
             if not isinstance(result, dict):
                 raise _malformed("not a dict")
@@ -379,8 +410,8 @@ def _valid_train(result, plan: dict) -> dict:
         raise _malformed("not a dict")
     refused = _valid_strings(result, "refused")
     if refused:
-        raise _fail(f"your code imported {', '.join(refused)}: not allowed in exercise 10 (data-set libraries, and "
-                    f"the grader's data, reach the held-out digits)")
+        raise _fail(_("your code imported {names}: not allowed in exercise 10 (data-set libraries, and the "
+                      "grader's data, reach the held-out digits)").format(names=", ".join(refused)))
     run = {"errors": _valid_errors(result)}
     for key in ("param_names", "param_devices", "param_dtypes", "buffer_devices"):
         run[key] = _valid_strings(result, key)
@@ -408,8 +439,8 @@ def _valid_train(result, plan: dict) -> dict:
 def _train_finished(run: dict, plan: dict) -> None:
     """Raise CheckFailed unless train() returned normally inside the budget."""
     if run["timed_out"]:
-        raise _fail(f"train() did not finish inside the {plan['budget']:g} s budget, so there is no trained model "
-                    f"to judge")
+        raise _fail(_("train() did not finish inside the {budget:g} s budget, so there is no trained model to "
+                      "judge").format(budget=plan["budget"]))
     if "train" in run["errors"]:
         raise _error_failure("train()", run["errors"]["train"])
 
@@ -417,9 +448,9 @@ def _train_finished(run: dict, plan: dict) -> None:
 def _show_facts(student: Student, run: dict) -> None:
     plan = _plan(student)
     if plan.get("device_shown"):
-        student.info["device"] = f"{plan['device_shown']} ({plan['device_why']})"
+        student.info[N_("device")] = f"{plan['device_shown']} ({_(plan['device_why'])})"
     if run.get("time_text"):
-        student.info["training time"] = run["time_text"]
+        student.info[N_("training time")] = run["time_text"]
 
 
 def _judged_run(student: Student, finished: bool = True) -> tuple[dict, dict]:
@@ -435,9 +466,9 @@ def _judged_run(student: Student, finished: bool = True) -> tuple[dict, dict]:
 
 def _fmt_losses(losses) -> str:
     if not losses:
-        return "(none)"
+        return _("(none)")
     shown = [f"{v:.3g}" for v in losses[:20]]
-    return ", ".join(shown) + (f", ... ({len(losses)} in all)" if len(losses) > 20 else "")
+    return ", ".join(shown) + (_(", ... ({count} in all)").format(count=len(losses)) if len(losses) > 20 else "")
 
 
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -459,28 +490,31 @@ def model_output_shape(student):
         raise _error_failure("build_model()", probe["errors"]["build"])
     batch = (PROBE_BATCH, *ds.input_shape)
     if "forward" in probe["errors"]:
-        failure = _error_failure(f"the model's forward pass on a batch of shape {batch}", probe["errors"]["forward"])
-        failure.details.append("derive the size of the first Linear layer from input_shape (the same code must "
-                               "work for 8x8 digits and 28x28 MNIST), and flatten before it (nn.Flatten())")
+        failure = _error_failure(_("the model's forward pass on a batch of shape {shape}").format(shape=batch),
+                                 probe["errors"]["forward"])
+        failure.details.append(_("derive the size of the first Linear layer from input_shape (the same code must "
+                                 "work for 8x8 digits and 28x28 MNIST), and flatten before it (nn.Flatten())"))
         raise failure
     shape, expected = probe["output_shape"], (PROBE_BATCH, ds.num_classes)
     if shape is None:
-        raise _fail(f"the model returned {probe['output_type']} for a batch of shape {batch}, expected a tensor of "
-                    f"shape {expected}")
+        raise _fail(_("the model returned {returned} for a batch of shape {shape}, expected a tensor of shape "
+                      "{expected}").format(returned=probe["output_type"], shape=batch, expected=expected))
     if shape != expected:
         details = []
         if len(shape) != 2:
-            details.append("flatten the feature maps before the Linear layers (nn.Flatten() or x.flatten(1))")
+            details.append(_("flatten the feature maps before the Linear layers (nn.Flatten() or x.flatten(1))"))
         elif shape[0] != PROBE_BATCH:
-            details.append("the batch dimension changed: flatten with nn.Flatten() / x.flatten(1), not x.view(-1, k) "
-                           "with a wrong k, and never hard-code the batch size")
+            details.append(_("the batch dimension changed: flatten with nn.Flatten() / x.flatten(1), not "
+                             "x.view(-1, k) with a wrong k, and never hard-code the batch size"))
         if shape and shape[-1] != ds.num_classes:
-            details.append(f"the last layer must have num_classes = {ds.num_classes} outputs")
-        raise _fail(f"the model's output for a batch of shape {batch} has shape {shape}, expected {expected}: "
-                    f"one score (logit) per class for every image", *details)
+            details.append(_("the last layer must have num_classes = {classes} outputs").format(
+                classes=ds.num_classes))
+        raise _fail(_("the model's output for a batch of shape {batch} has shape {shape}, expected {expected}: one "
+                      "score (logit) per class for every image").format(batch=batch, shape=shape, expected=expected),
+                    *details)
     if not probe["conv_layers"]:
-        raise _fail("the model has no convolution layer: this exercise is a CNN (nn.Conv2d layers, then pooling, "
-                    "then Linear layers)")
+        raise _fail(_("the model has no convolution layer: this exercise is a CNN (nn.Conv2d layers, then pooling, "
+                      "then Linear layers)"))
 
 
 def _measured_losses(student: Student, run: dict, plan: dict) -> tuple[float, float] | None:
@@ -500,43 +534,47 @@ def loss_goes_down(student):
     run, plan = _judged_run(student)
     losses, epochs = run["losses"], plan["epochs"]
     if losses is None:
-        raise _fail(f"train() returned {run['losses_type']}; expected a list of {epochs} per-epoch mean losses "
-                    f"(floats: use loss.item())")
+        raise _fail(_("train() returned {returned}; expected a list of {epochs} per-epoch mean losses (floats: use "
+                      "loss.item())").format(returned=run["losses_type"], epochs=epochs))
     if len(losses) != epochs:
-        raise _fail(f"train() returned {len(losses)} losses for {epochs} epochs; append one mean loss per epoch",
-                    f"losses: {_fmt_losses(losses)}")
+        raise _fail(_("train() returned {count} losses for {epochs} epochs; append one mean loss per epoch").format(
+            count=len(losses), epochs=epochs), _("losses: {losses}").format(losses=_fmt_losses(losses)))
     bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
     if bad is not None:
-        raise _fail(f"the loss became {losses[bad]} in epoch {bad + 1}: training diverged (learning rate far too "
-                    f"high, or gradients piling up because optimizer.zero_grad() is missing?)",
-                    f"losses: {_fmt_losses(losses)}")
+        raise _fail(_("the loss became {value} in epoch {epoch}: training diverged (learning rate far too high, or "
+                      "gradients piling up because optimizer.zero_grad() is missing?)").format(value=losses[bad],
+                                                                                             epoch=bad + 1),
+                    _("losses: {losses}").format(losses=_fmt_losses(losses)))
     pair = _measured_losses(student, run, plan)
     if pair is None:
-        raise _fail("cannot tell whether the loss went down: the model's scores for the grader's batch could not be "
-                    "computed before or after training")
+        raise _fail(_("cannot tell whether the loss went down: the model's scores for the grader's batch could not "
+                      "be computed before or after training"))
     before, after = pair
-    measured = (f"the grader's mean cross-entropy on {plan['loss_n']:,} held-out images: {before:.4g} before "
-                f"training, {after:.4g} after")
-    yours = f"the losses train() returned: {_fmt_losses(losses)}"
+    measured = _("the grader's mean cross-entropy on {n:,} held-out images: {before:.4g} before training, "
+                 "{after:.4g} after").format(n=plan["loss_n"], before=before, after=after)
+    yours = _("the losses train() returned: {losses}").format(losses=_fmt_losses(losses))
     if not math.isfinite(after) or after > before:
-        raise _fail("the loss went up: training makes the model worse (gradients piling up because "
-                    "optimizer.zero_grad() is missing, a minus sign on the loss, maximize=True, or a learning rate far "
-                    "too high?)", measured, yours)
+        raise _fail(_("the loss went up: training makes the model worse (gradients piling up because "
+                      "optimizer.zero_grad() is missing, a minus sign on the loss, maximize=True, or a learning rate "
+                      "far too high?)"), measured, yours)
     if not after < 0.999 * before:
-        raise _fail("the loss did not go down: the model did not change (learning rate 0? does the optimizer get "
-                    "model.parameters(), and does the loop call loss.backward() and optimizer.step()?)",
+        raise _fail(_("the loss did not go down: the model did not change (learning rate 0? does the optimizer get "
+                      "model.parameters(), and does the loop call loss.backward() and optimizer.step()?)"),
                     measured, yours)
     if not after < LOSS_DROP * before:
-        raise _fail(f"the loss barely went down (by less than {(1 - LOSS_DROP) * 100:.0f} %): the learning rate is "
-                    f"far too small (Adam: 1e-3; plain SGD: about 0.1, or 0.01 with momentum=0.9)", measured, yours)
+        raise _fail(_("the loss barely went down (by less than {percent:.0f} %): the learning rate is far too small "
+                      "(Adam: 1e-3; plain SGD: about 0.1, or 0.01 with momentum=0.9)").format(
+                          percent=(1 - LOSS_DROP) * 100), measured, yours)
     still = [name for name, moved in run["conv_changes"] if not (moved > 0)]
     if still:
-        raise _fail(f"{len(still)} of {len(run['conv_changes'])} convolution layers did not change during training "
-                    f"(for example {still[0]}): does the model use them on its input, and does the optimizer get "
-                    f"all of model.parameters()?", measured)
+        raise _fail(_("{count} of {total} convolution layers did not change during training (for example "
+                      "{example}): does the model use them on its input, and does the optimizer get all of "
+                      "model.parameters()?").format(count=len(still), total=len(run["conv_changes"]),
+                                                    example=still[0]), measured)
     if len(losses) >= 2 and not losses[-1] < losses[0]:
-        raise _fail(f"the per-epoch losses that train() returned do not go down (first {losses[0]:.4g}, last "
-                    f"{losses[-1]:.4g}): is each epoch's mean computed from that epoch's batches?", measured, yours)
+        raise _fail(_("the per-epoch losses that train() returned do not go down (first {first:.4g}, last "
+                      "{last:.4g}): is each epoch's mean computed from that epoch's batches?").format(
+                          first=losses[0], last=losses[-1]), measured, yours)
 
 
 def accuracy(student):
@@ -544,7 +582,7 @@ def accuracy(student):
     run, plan = _judged_run(student)
     ds = plan["dataset"]
     if "predict" in run["errors"]:
-        raise _error_failure("predicting the held-out images", run["errors"]["predict"])
+        raise _error_failure(_("predicting the held-out images"), run["errors"]["predict"])
     if run["logits"] is None:
         raise _malformed("no logits for the held-out images")
     preds = run["logits"].argmax(axis=1)
@@ -556,23 +594,25 @@ def accuracy(student):
     acc = correct / total
     bar = plan["bar"]
     shown, bar_shown = f"{acc * 100:.1f} %", f"{bar * 100:g} %"
-    student.info["held-out accuracy"] = f"{shown} ({correct:,}/{total:,} correct; the bar is {bar_shown})"
+    student.info[N_("held-out accuracy")] = _("{accuracy} ({correct:,}/{total:,} correct; the bar is {bar})").format(
+        accuracy=shown, correct=correct, total=total, bar=bar_shown)
     if acc >= bar:
         return
     losses = run["losses"] or []
-    details = [f"per-epoch training losses: {_fmt_losses(losses)}"] if losses else []
+    details = [_("per-epoch training losses: {losses}").format(losses=_fmt_losses(losses))] if losses else []
     if any(b > a * 1.05 for a, b in zip(losses, losses[1:])):
-        details.append("the loss rises between epochs: gradients piling up because optimizer.zero_grad() is not "
-                       "called before each loss.backward() look like this, and so does a learning rate that is too "
-                       "high")
+        details.append(_("the loss rises between epochs: gradients piling up because optimizer.zero_grad() is not "
+                         "called before each loss.backward() look like this, and so does a learning rate that is too "
+                         "high"))
     elif losses and losses[-1] > 0.5:
-        details.append("the training loss is still high at the end: check the learning rate (Adam: 1e-3) and that "
-                       "every batch is used")
+        details.append(_("the training loss is still high at the end: check the learning rate (Adam: 1e-3) and "
+                         "that every batch is used"))
     counts = np.bincount(preds[preds >= 0], minlength=ds.num_classes)
     if counts.max() > 0.5 * total:
-        details.append(f"the model predicts class {int(counts.argmax())} for {counts.max() * 100 / total:.0f} % of "
-                       f"the images")
-    raise _fail(f"held-out accuracy {shown} ({correct:,}/{total:,}) is below the {bar_shown} bar", *details)
+        details.append(_("the model predicts class {label} for {percent:.0f} % of the images").format(
+            label=int(counts.argmax()), percent=counts.max() * 100 / total))
+    raise _fail(_("held-out accuracy {accuracy} ({correct:,}/{total:,}) is below the {bar} bar").format(
+        accuracy=shown, correct=correct, total=total, bar=bar_shown), *details)
 
 
 def _same_device(got: str, expected) -> bool:
@@ -593,26 +633,29 @@ def on_device(student):
     expected = torch.device(plan["device"])
     names, devices, dtypes = run["param_names"], run["param_devices"], run["param_dtypes"]
     if not names:
-        raise _fail("the model has no parameters, so nothing can be trained (are the layers attributes of the "
-                    "nn.Module, or inside nn.Sequential?)")
+        raise _fail(_("the model has no parameters, so nothing can be trained (are the layers attributes of the "
+                      "nn.Module, or inside nn.Sequential?)"))
     wrong = [(n, d) for n, d in zip(names, devices) if not _same_device(d, expected)]
     if wrong:
         where = sorted({d for _, d in wrong})
-        meta = " ('meta' tensors have shapes but no values)" if "meta" in where else ""
-        raise _fail(f"{len(wrong)} of {len(names)} parameter tensors are on {', '.join(where)}{meta}, but train() "
-                    f"was given device '{expected}': call model.to(device) at the start of train(), before creating "
-                    f"the optimizer, and move every batch with .to(device)",
-                    f"for example {wrong[0][0]} is on {wrong[0][1]}")
+        meta = _(" ('meta' tensors have shapes but no values)") if "meta" in where else ""
+        raise _fail(_("{count} of {total} parameter tensors are on {where}{meta}, but train() was given device "
+                      "'{device}': call model.to(device) at the start of train(), before creating the optimizer, and "
+                      "move every batch with .to(device)").format(count=len(wrong), total=len(names),
+                                                                  where=", ".join(where), meta=meta, device=expected),
+                    _("for example {name} is on {device}").format(name=wrong[0][0], device=wrong[0][1]))
     stray = [d for d in run["buffer_devices"] if not _same_device(d, expected)]
     if stray:
-        raise _fail(f"{len(stray)} buffer(s) of the model (e.g. BatchNorm running statistics) are on {stray[0]}, not "
-                    f"'{expected}': register tensors with self.register_buffer() so model.to(device) moves them")
+        raise _fail(_("{count} buffer(s) of the model (e.g. BatchNorm running statistics) are on {where}, not "
+                      "'{device}': register tensors with self.register_buffer() so model.to(device) moves them")
+                    .format(count=len(stray), where=stray[0], device=expected))
     odd = [(n, t) for n, t in zip(names, dtypes) if t != "float32"]
     if odd:
         kinds = sorted({t for _, t in odd})
-        raise _fail(f"{len(odd)} of {len(names)} parameter tensors are {', '.join(kinds)}, but the data is float32: "
-                    f"keep the model in float32 (no model.half() or model.double())",
-                    f"for example {odd[0][0]} is {odd[0][1]}")
+        raise _fail(_("{count} of {total} parameter tensors are {kinds}, but the data is float32: keep the model in "
+                      "float32 (no model.half() or model.double())").format(count=len(odd), total=len(names),
+                                                                          kinds=", ".join(kinds)),
+                    _("for example {name} is {dtype}").format(name=odd[0][0], dtype=odd[0][1]))
 
 
 def inside_budget(student):
@@ -620,11 +663,14 @@ def inside_budget(student):
     both measured by the grader."""
     run, plan = _judged_run(student, finished=False)
     if run["timed_out"]:
-        raise _fail(f"train() did not finish inside the {plan['budget']:g} s budget (an endless loop? the epoch "
-                    f"loop should run `epochs` times, and `for images, labels in loader:` ends by itself)")
+        raise _fail(_("train() did not finish inside the {budget:g} s budget (an endless loop? the epoch loop "
+                      "should run `epochs` times, and `for images, labels in loader:` ends by itself)").format(
+                          budget=plan["budget"]))
     _train_finished(run, plan)
     if run["over_budget"]:
         used = run["cpu_seconds"] if plan["clock"] == "cpu" else run["wall_seconds"]
-        raise _fail(f"train() took {used:.1f} s{' of CPU time' if plan['clock'] == 'cpu' else ''}, over the "
-                    f"{plan['budget']:g} s budget (a smaller model, e.g. 16 and 32 channels with pooling after each "
-                    f"convolution, trains several times faster)")
+        took = (_("train() took {used:.1f} s of CPU time, over the {budget:g} s budget") if plan["clock"] == "cpu"
+                else _("train() took {used:.1f} s, over the {budget:g} s budget")).format(used=used,
+                                                                                         budget=plan["budget"])
+        raise _fail(took + _(" (a smaller model, e.g. 16 and 32 channels with pooling after each convolution, trains "
+                             "several times faster)"))

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.i18n import N_, gettext as _
+
 DIGITS_SEED = 20240917          # the one fixed split of the digits data
 DIGITS_TEST_FRACTION = 0.2      # of each class: 359 of the 1,797 images are held out
 SHIPPED_DIR = Path(__file__).resolve().parent / "mnist"   # the student process must never read this folder
@@ -108,11 +110,11 @@ def shipped() -> Dataset:
         try:
             digest = hashlib.md5(path.read_bytes()).hexdigest()
         except OSError as exc:
-            raise DataError(f"{path}: the MNIST file shipped with the grader cannot be read ({exc.strerror}); "
-                            f"reinstall the grader") from None
+            raise DataError(_("{path}: the MNIST file shipped with the grader cannot be read ({error}); reinstall the "
+                              "grader").format(path=path, error=exc.strerror)) from None
         if digest != md5:
-            raise DataError(f"{path}: md5 {digest}, expected {md5}: the file shipped with the grader was changed; "
-                            f"reinstall the grader")
+            raise DataError(_("{path}: md5 {digest}, expected {md5}: the file shipped with the grader was changed; "
+                              "reinstall the grader").format(path=path, digest=digest, md5=md5))
         arrays[name] = read_idx(path, expect_magic=IMAGES_MAGIC if "images" in name else LABELS_MAGIC)
     images = arrays["t10k-images-idx3-ubyte.gz"][:, None]
     labels = arrays["t10k-labels-idx1-ubyte.gz"].astype(np.int64)
@@ -168,13 +170,13 @@ def _open_bytes(path: Path) -> bytes:
             # not gzip: read as is, whatever the name (browsers often unpack a download but keep its .gz name)
             return fh.read()
     except FileNotFoundError:
-        raise IDXError(path, "file not found") from None
+        raise IDXError(path, _("file not found")) from None
     except IsADirectoryError:
-        raise IDXError(path, "is a folder, not a file") from None
+        raise IDXError(path, _("is a folder, not a file")) from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise IDXError(path, f"truncated or corrupt gzip data ({exc})") from None
+        raise IDXError(path, _("truncated or corrupt gzip data ({error})").format(error=exc)) from None
     except PermissionError:
-        raise IDXError(path, "cannot be read (permission denied)") from None
+        raise IDXError(path, _("cannot be read (permission denied)")) from None
 
 
 def read_idx(path, *, expect_magic: int | None = None) -> np.ndarray:
@@ -187,33 +189,36 @@ def read_idx(path, *, expect_magic: int | None = None) -> np.ndarray:
     path = Path(path)
     data = _open_bytes(path)
     if len(data) < 4:
-        raise IDXError(path, f"truncated: {len(data)} bytes, not even the 4-byte magic number")
+        raise IDXError(path, _("truncated: {size} bytes, not even the 4-byte magic number").format(size=len(data)))
     magic = struct.unpack(">I", data[:4])[0]
     zero, code, ndim = magic >> 16, (magic >> 8) & 0xFF, magic & 0xFF
     if zero != 0 or code not in IDX_DTYPES or ndim == 0:
-        raise IDXError(path, f"not an IDX file (magic number 0x{magic:08X}; IDX files start 0x0000TTDD)")
+        raise IDXError(path, _("not an IDX file (magic number 0x{magic:08X}; IDX files start 0x0000TTDD)").format(
+            magic=magic))
     if expect_magic is not None and magic != expect_magic:
-        raise IDXError(path, f"wrong magic number 0x{magic:08X}, expected 0x{expect_magic:08X} "
-                             f"({_magic_meaning(expect_magic)})")
+        raise IDXError(path, _("wrong magic number 0x{magic:08X}, expected 0x{expected:08X} ({meaning})").format(
+            magic=magic, expected=expect_magic, meaning=_(_magic_meaning(expect_magic))))
     header_len = 4 + 4 * ndim
     if len(data) < header_len:
-        raise IDXError(path, f"truncated header: {ndim} dimensions need {header_len} bytes, the file has "
-                             f"{len(data)}")
+        raise IDXError(path, _("truncated header: {ndim} dimensions need {need} bytes, the file has {size}").format(
+            ndim=ndim, need=header_len, size=len(data)))
     shape = struct.unpack(f">{ndim}I", data[4:header_len])
     dtype = IDX_DTYPES[code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     got = len(data) - header_len
     dims = "x".join(str(s) for s in shape)
     if got < expected:
-        raise IDXError(path, f"truncated: the header declares {dims} values ({expected:,} bytes), the file has "
-                             f"{got:,} bytes of data")
+        raise IDXError(path, _("truncated: the header declares {dims} values ({expected:,} bytes), the file has "
+                               "{got:,} bytes of data").format(dims=dims, expected=expected, got=got))
     if got > expected:
-        raise IDXError(path, f"{got - expected:,} unexpected bytes after the {dims} values the header declares")
+        raise IDXError(path, _("{extra:,} unexpected bytes after the {dims} values the header declares").format(
+            extra=got - expected, dims=dims))
     return np.frombuffer(data, dtype=dtype, offset=header_len).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 def _magic_meaning(magic: int) -> str:
-    return {IMAGES_MAGIC: "unsigned-byte images, 3 dimensions", LABELS_MAGIC: "unsigned-byte labels, 1 dimension"}.get(
+    return {IMAGES_MAGIC: N_("unsigned-byte images, 3 dimensions"),
+            LABELS_MAGIC: N_("unsigned-byte labels, 1 dimension")}.get(
         magic, "IDX")
 
 
@@ -224,7 +229,8 @@ def find_idx(folder, stem: str) -> Path:
     for name in (stem, stem + ".gz", dotted, dotted + ".gz"):
         if (folder / name).is_file():
             return folder / name
-    raise IDXError(folder / stem, f"file not found in {folder} (also looked for {stem}.gz, {dotted}, {dotted}.gz)")
+    raise IDXError(folder / stem, _("file not found in {folder} (also looked for {stem}.gz, {dotted}, {dotted}.gz)")
+                   .format(folder=folder, stem=stem, dotted=dotted))
 
 
 def _stat_key(folder: Path) -> tuple:
@@ -243,7 +249,8 @@ def load_mnist(folder) -> Dataset:
     """Read the four MNIST IDX files in ``folder`` and check that they belong together."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
-        raise DataError(f"{folder}: not a folder (expected a folder with the four MNIST IDX files)")
+        raise DataError(_("{folder}: not a folder (expected a folder with the four MNIST IDX files)").format(
+            folder=folder))
     return _load_mnist_cached(folder, _stat_key(folder))
 
 
@@ -258,15 +265,16 @@ def _load_mnist_cached(folder: Path, _key: tuple) -> Dataset:
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.shape[0] != labels.shape[0]:
-            raise IDXError(paths[f"{split}_labels"], f"{labels.shape[0]:,} labels, but "
-                                                      f"{paths[f'{split}_images'].name} has {images.shape[0]:,} images")
+            raise IDXError(paths[f"{split}_labels"], _("{labels:,} labels, but {file} has {images:,} images").format(
+                labels=labels.shape[0], file=paths[f"{split}_images"].name, images=images.shape[0]))
         if images.shape[0] == 0:
-            raise IDXError(paths[f"{split}_images"], "holds no images")
+            raise IDXError(paths[f"{split}_images"], _("holds no images"))
         if labels.size and labels.max() > 9:
-            raise IDXError(paths[f"{split}_labels"], f"label {int(labels.max())} is not a digit 0-9")
+            raise IDXError(paths[f"{split}_labels"], _("label {label} is not a digit 0-9").format(
+                label=int(labels.max())))
     if arrays["train_images"].shape[1:] != arrays["test_images"].shape[1:]:
-        raise IDXError(paths["test_images"], f"images are {_hw(arrays['test_images'])}, the training images "
-                                              f"{_hw(arrays['train_images'])}")
+        raise IDXError(paths["test_images"], _("images are {test}, the training images {train}").format(
+            test=_hw(arrays["test_images"]), train=_hw(arrays["train_images"])))
     return _frozen(Dataset(
         "mnist", f"MNIST from {folder}, {_hw(arrays['train_images'])}: {len(arrays['train_images']):,} training / "
                  f"{len(arrays['test_images']):,} held-out images",

@@ -62,12 +62,42 @@ class BudgetExceeded(BaseException):
     in a student's loop does not swallow it)."""
 
 
+def N_(message: str) -> str:   # noqa: N802 - marks a text for the grader's catalog (python -m grader.catalog)
+    """The identity: the driver's texts stay English data here, in the student process; the grader translates them
+    where it shows them (checks.driver_message), from the template and arguments :func:`_problem` sends."""
+    return message
+
+
+# The driver's descriptions of a problem: English templates the grader translates (only these).
+NO_BUILD_MODEL = N_("the file has no function build_model()")
+NO_TRAIN = N_("the file has no function train()")
+NOT_A_MODULE = N_("build_model() returned {returned}, expected a torch.nn.Module")
+NO_VALUES = N_("the model cannot predict: its parameters hold no values (they are on the 'meta' device, or there are "
+               "none)")
+WRONG_OUTPUT = N_("the model's output for a batch of {count} images is {shape}, expected shape ({count}, {classes})")
+NO_MODEL = N_("there is no model to train (build_model() failed)")
+NO_TRAINED_MODEL = N_("there is no trained model to predict with")
+REFUSED_IMPORT = N_("'import {module}' is not allowed in exercise 10: it reaches data sets (the held-out digits among "
+                    "them); train on the loader you are given")
+DRIVER_MESSAGES = (NO_BUILD_MODEL, NO_TRAIN, NOT_A_MODULE, NO_VALUES, WRONG_OUTPUT, NO_MODEL, NO_TRAINED_MODEL,
+                   REFUSED_IMPORT)
+
+
 class HarnessProblem(Exception):
-    """Something the driver found wrong with what the student's code returned (not an exception of theirs)."""
+    """Something the driver found wrong with what the student's code returned (not an exception of theirs):
+    ``template`` (one of :data:`DRIVER_MESSAGES`) and its arguments."""
+
+    def __init__(self, template: str, **args):
+        self.template, self.args_ = template, {k: str(v) for k, v in args.items()}
+        super().__init__(template.format(**self.args_))
 
 
-def _problem(message: str) -> dict:
-    return {"type": "HarnessProblem", "message": message, "traceback": "", "by_grader": True}
+def _problem(template: str, **args) -> dict:
+    """The error dict for a problem the driver found: the English message, and its template and arguments (plain
+    strings) for the grader to translate."""
+    args = {k: str(v) for k, v in args.items()}
+    return {"type": "HarnessProblem", "message": template.format(**args), "template": template, "args": args,
+            "traceback": "", "by_grader": True}
 
 
 class _Alarm:
@@ -115,8 +145,9 @@ class _RefuseDataLibraries(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module):
-        raise ImportError(f"'import {module.__name__}' is not allowed in exercise 10: it reaches data sets (the "
-                          f"held-out digits among them); train on the loader you are given", name=module.__name__)
+        error = ImportError(REFUSED_IMPORT.format(module=module.__name__), name=module.__name__)
+        error.grader_template = REFUSED_IMPORT   # described with its template, translated by the grader
+        raise error
 
 
 def refused_loaded() -> list[str]:
@@ -189,13 +220,13 @@ def _build(torch, module, input_shape, num_classes):
     """(model, None) or (None, error dict)."""
     fn = getattr(module, "build_model", None)
     if not callable(fn):
-        return None, _problem("the file has no function build_model()")
+        return None, _problem(NO_BUILD_MODEL)
     try:
         model = fn(tuple(int(s) for s in input_shape), int(num_classes))
     except BaseException as exc:
         return None, _describe(exc, module)
     if not isinstance(model, torch.nn.Module):
-        return None, _problem(f"build_model() returned {_type_name(model, 'the model')}, expected a torch.nn.Module")
+        return None, _problem(NOT_A_MODULE, returned=_type_name(model, "the model"))
     return model, None
 
 
@@ -252,8 +283,7 @@ def _logits(torch, model, images, num_classes: int):
     memory and non-blocking copies on cuda, one copy back to the CPU). Raises HarnessProblem for a wrong output."""
     device, dtype = _placement(torch, model)
     if device is None:
-        raise HarnessProblem("the model cannot predict: its parameters hold no values (they are on the 'meta' "
-                             "device, or there are none)")
+        raise HarnessProblem(NO_VALUES)
     if device.type == "cuda":
         images = images.pin_memory()
     was_training = model.training
@@ -266,8 +296,7 @@ def _logits(torch, model, images, num_classes: int):
                 logits = model(batch)
                 if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(batch), num_classes):
                     shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _type_name(logits)
-                    raise HarnessProblem(f"the model's output for a batch of {len(batch)} images is {shape}, "
-                                         f"expected shape ({len(batch)}, {num_classes})")
+                    raise HarnessProblem(WRONG_OUTPUT, count=len(batch), shape=shape, classes=num_classes)
                 chunks.append(logits.detach().float())
     finally:
         model.train(was_training)
@@ -371,12 +400,12 @@ def train(module, *, epochs: int, budget: float, clock: str = "cpu") -> dict:
            "cpu_seconds": None, "param_names": [], "param_devices": [], "param_dtypes": [], "buffer_devices": [],
            "conv_changes": [], "refused": [], "errors": {}}
     if "model" not in _STATE:
-        out["errors"]["train"] = _problem("there is no model to train (build_model() failed)")
+        out["errors"]["train"] = _problem(NO_MODEL)
         return out
     torch, model, dev = _STATE["torch"], _STATE["model"], _STATE["device"]
     fn = getattr(module, "train", None)
     if not callable(fn):
-        out["errors"]["train"] = _problem("the file has no function train()")
+        out["errors"]["train"] = _problem(NO_TRAIN)
         return out
     finished = False
     alarm = _Alarm(budget, clock)
@@ -413,14 +442,14 @@ def predict(module, images) -> dict:
     """The trained model's logits for ``images`` (the perturbed held-out images), or where that failed."""
     out = {"logits": None, "errors": {}}
     if not _STATE.get("trained"):
-        out["errors"]["predict"] = _problem("there is no trained model to predict with")
+        out["errors"]["predict"] = _problem(NO_TRAINED_MODEL)
         return out
     torch = _STATE["torch"]
     try:
         out["logits"] = _logits(torch, _STATE["model"], _as_float(torch, images, _STATE["scale"]),
                                 _STATE["num_classes"])
     except HarnessProblem as exc:
-        out["errors"]["predict"] = _problem(str(exc))
+        out["errors"]["predict"] = _problem(exc.template, **exc.args_)
     except BaseException as exc:
         out["errors"]["predict"] = _describe(exc, module)
     return out
