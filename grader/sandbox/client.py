@@ -46,20 +46,25 @@ from grader.sandbox.zygote import ForkedProcess, Zygote, ZygoteError
 MAX_TYPE_CHARS, MAX_MESSAGE_CHARS, MAX_TRACEBACK_CHARS, MAX_SOURCE_LINE_CHARS = 200, 2000, 4000, 300
 
 
-def student_message(info: dict) -> str:
-    """The message of an error report of the student process, in the student's language where the student process
-    worded it itself (out of memory, exit(), a refused import: one of student_process.MESSAGES, sent as its English
-    template and plain-string arguments); anything else as the text it sent."""
-    from grader.sandbox.student_process import MESSAGES
-
+def worded(info: dict, templates) -> str:
+    """A message the student process sent, in the student's language when grader code running there worded it as
+    one of ``templates`` (its English template and plain-string arguments); anything else as the text it sent."""
     template, args = info.get("template"), info.get("args")
-    if template in MESSAGES and isinstance(args, dict) and \
+    if template in templates and isinstance(args, dict) and \
             all(isinstance(k, str) and isinstance(v, str) for k, v in args.items()):
         try:
             return _(template).format(**args)
         except (KeyError, IndexError, ValueError):
             pass
-    return info.get("message", "")
+    return str(info.get("message", ""))
+
+
+def student_message(info: dict) -> str:
+    """The message of an error report of the student process (out of memory, exit(), a refused import: one of
+    student_process.MESSAGES), worded as :func:`worded` says."""
+    from grader.sandbox.student_process import MESSAGES
+
+    return worded(info, MESSAGES)
 
 
 def clean_error(info) -> dict:

@@ -49,7 +49,7 @@ from grader.course.ex10_train import data as data_mod
 from grader.course.ex10_train.driver import DRIVER_MESSAGES, REFUSED, REFUSED_MODULES
 from grader.i18n import N_, gettext as _, ngettext
 from grader.sandbox import cputime
-from grader.sandbox.client import student_message
+from grader.sandbox.client import student_message, worded
 
 SEED = 0
 BATCH_SIZE = 64
@@ -160,14 +160,7 @@ def driver_message(error: dict) -> str:
     """The driver's description of a problem, in the student's language: the driver (in the student process) sends
     its English template and plain-string arguments; only the driver's own templates are translated here, anything
     else is shown as the English text it sent."""
-    template, args = error.get("template"), error.get("args")
-    if template in DRIVER_MESSAGES and isinstance(args, dict) and \
-            all(isinstance(k, str) and isinstance(v, str) for k, v in args.items()):
-        try:
-            return _(template).format(**args)
-        except (KeyError, IndexError, ValueError):
-            pass
-    return str(error.get("message", ""))
+    return worded(error, DRIVER_MESSAGES)
 
 
 def _check_functions(student: Student) -> None:
