@@ -277,3 +277,60 @@ def assert_earns_nothing(result):
             assert "earned once" in got.message, (check.name, got.message)
     assert not [c.misconception for c in result.checks if c.misconception], \
         {c.name: c.misconception for c in result.checks if c.misconception}
+
+
+def with_reference_functions(number: int, functions, source: str | None = None) -> str:
+    """Exercise ``number``'s stub (or ``source``) with the reference's code of each of ``functions`` in place of its
+    own: from ``def fn(`` to the next function the exercise declares (or the end)."""
+    from grader import course
+
+    source, reference = source or stub_source(number), solution_source(number)
+    names = course.get(number).functions
+
+    def block(text: str, fn: str) -> str:
+        start = text.index(f"def {fn}(")
+        later = [text.index(f"def {g}(") for g in names if text.index(f"def {g}(") > start]
+        return text[start:min(later)] if later else text[start:]
+    for fn in functions:
+        source = source.replace(block(source, fn), block(reference, fn))
+    return source
+
+
+def assert_earns_its_own_points_only(result, fn: str):
+    """A submission where only ``fn`` is finished passes exactly fn's checks, scores their points, and every other
+    check says "not implemented"."""
+    from grader import course
+
+    checks = course.get(result.number).checks
+    mine = {c.name for c in checks if c.function == fn}
+    assert {c.name for c in result.checks if c.passed} == mine
+    assert result.score == sum(c.points for c in checks if c.function == fn)
+    assert all("not implemented" in c.message for c in result.checks if c.name not in mine)
+
+
+def assert_one_function_per_check(number: int, points: int):
+    """Every check of exercise ``number`` judges one of its functions and has a hint of its own; every function has
+    a value check; the total stays ``points``."""
+    from grader import course
+
+    ex = course.get(number)
+    assert ex.points == points   # the total of the exercise before the checks were split per function
+    for fn in ex.functions:
+        assert any(not c.hygiene for c in ex.checks if c.function == fn), fn
+    assert all(c.function in ex.functions and c.hint for c in ex.checks)
+    assert len({c.hint for c in ex.checks}) == len(ex.checks)
+
+
+def generated_cases(number: int) -> dict:
+    """Every check's generated cases, as the reference meets them (the same for every submission that passes), by
+    check name."""
+    from grader import course
+    from grader.checking import replay
+    from grader.grading import prepare
+
+    store = replay.Store(number, "cases", None)
+    prepare(course.get(number), store, None)
+    cases: dict = {}
+    for label, drawn in store.cases.items():
+        cases.setdefault(label.split("|")[1], []).extend(drawn)
+    return cases

@@ -4,9 +4,9 @@ import warnings
 
 import pytest
 
-from conftest import (TRIVIAL_BODIES, assert_earns_nothing, assert_misconception, check_mutant, failed_checks,
-                      misconception_ids, mistake_by_id, mutant, mutant_params, solution_source, stub_source,
-                      trivial_source)
+from conftest import (TRIVIAL_BODIES, assert_earns_its_own_points_only, assert_earns_nothing, assert_misconception,
+                      assert_one_function_per_check, check_mutant, failed_checks, misconception_ids, mistake_by_id,
+                      mutant, mutant_params, solution_source, stub_source, trivial_source, with_reference_functions)
 from grader import course
 from grader.checking.student import CallRecord
 from grader.course.ex03_param_count import checks as ex03
@@ -237,13 +237,9 @@ def test_check_names_exist():
 
 # -- what each check judges: one function each ------------------------------------------------------------------------
 def test_every_check_judges_one_function_with_its_own_hint():
-    ex = course.get(N)
-    assert ex.points == 14   # the total of the exercise before the checks were split per function
-    for fn in ex.functions:
-        mine = [c for c in ex.checks if c.function == fn]
-        assert any(not c.hygiene for c in mine) and any(c.hygiene for c in mine), fn
-    assert all(c.function in ex.functions and c.hint for c in ex.checks)
-    assert len({c.hint for c in ex.checks}) == len(ex.checks)   # each check its own hint
+    assert_one_function_per_check(N, 14)
+    for fn in course.get(N).functions:
+        assert any(c.hygiene for c in course.get(N).checks if c.function == fn), fn
 
 
 def _with_reference(functions) -> str:
@@ -252,23 +248,12 @@ def _with_reference(functions) -> str:
     helpers = reference[reference.index("# name -> (required options"):reference.index("def _whole")]
     helpers += reference[reference.index("def _pair"):reference.index("def conv_params")]
     source = source.replace("\n\ndef _whole", "\n\n" + helpers + "def _whole", 1)
-    names = list(course.get(N).functions)
-    for fn in functions:
-        def block(text, fn=fn):
-            start = text.index(f"def {fn}(")
-            later = [text.index(f"def {g}(") for g in names if text.index(f"def {g}(") > start]
-            return text[start:min(later)] if later else text[start:]
-        source = source.replace(block(source), block(reference))
-    return source
+    return with_reference_functions(N, functions, source)
 
 
 @pytest.mark.parametrize("fn", ["conv_params", "dense_params"])
 def test_a_finished_function_earns_its_points_while_the_others_are_todo(graded, fn):
-    result = graded(N, _with_reference([fn]))
-    mine = {c.name for c in course.get(N).checks if c.function == fn}
-    assert {c.name for c in result.checks if c.passed} == mine
-    assert result.score == sum(c.points for c in course.get(N).checks if c.function == fn)
-    assert all("not implemented" in c.message for c in result.checks if c.name not in mine)
+    assert_earns_its_own_points_only(graded(N, _with_reference([fn])), fn)
 
 
 TRIVIAL = {**TRIVIAL_BODIES, "returns 1": "return 1"}

@@ -8,16 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from conftest import (EXERCISES, TRIVIAL_BODIES, assert_full_marks, assert_misconception, check_mutant,
-                      failed_checks, load_module, mistake_by_id, misconception_ids, mutant, mutant_params, mutate,
+from conftest import (EXERCISES, TRIVIAL_BODIES, assert_full_marks, assert_misconception, check_mutant, failed_checks,
+                      generated_cases, load_module, misconception_ids, mistake_by_id, mutant, mutant_params, mutate,
                       solution_source, trivial_source)
 from grader import course
-from grader.checking import replay
 from grader.checking.mistakes import RAISES
 from grader.checking.student import CallRecord
 from grader.course.ex08_pool_backward import checks as ex08
 from grader.course.ex08_pool_backward.mistakes import MISTAKES
-from grader.grading import prepare
 
 N = 8
 
@@ -188,12 +186,7 @@ def test_each_strategy_isolates_its_behaviour(side_by_side, overlapping, ties, l
 def generated():
     """Every check's generated cases, as the reference meets them (the same for every submission that passes), by
     check name."""
-    store = replay.Store(N, "cases", None)
-    prepare(course.get(N), store, None)
-    cases: dict = {}
-    for label, drawn in store.cases.items():
-        cases.setdefault(label.split("|")[1], []).extend(drawn)
-    return cases
+    return generated_cases(N)
 
 
 def _pool_branches(case) -> set:

@@ -7,16 +7,15 @@ import inspect
 import numpy as np
 import pytest
 
-from conftest import (EXERCISES, TRIVIAL_BODIES, assert_earns_nothing, assert_full_marks, assert_misconception,
-                      check_mutant, failed_checks, load_module, misconception_ids, mutant, mutant_params, mutate,
-                      solution_source, stub_source, trivial_source)
+from conftest import (EXERCISES, TRIVIAL_BODIES, assert_earns_its_own_points_only, assert_earns_nothing,
+                      assert_full_marks, assert_misconception, assert_one_function_per_check, check_mutant,
+                      failed_checks, generated_cases, load_module, misconception_ids, mutant, mutant_params, mutate,
+                      solution_source, trivial_source, with_reference_functions)
 from grader import course
-from grader.checking import replay
 from grader.checking.student import CallRecord
 from grader.course.ex09_sgd import checks as ex09
 from grader.course.ex09_sgd.driver import FUNCTIONS, ScalarFunction
 from grader.course.ex09_sgd.mistakes import MISTAKES
-from grader.grading import prepare
 
 N = 9
 
@@ -139,12 +138,7 @@ def test_scalar_function_refuses_another_shape():
 @pytest.fixture(scope="module")
 def generated():
     """Every check's generated cases, as the reference meets them, by check name."""
-    store = replay.Store(N, "cases", None)
-    prepare(course.get(N), store, None)
-    cases: dict = {}
-    for label, drawn in store.cases.items():
-        cases.setdefault(label.split("|")[1], []).extend(drawn)
-    return cases
+    return generated_cases(N)
 
 
 def test_the_momentum_cases_reach_every_branch(generated):
@@ -278,34 +272,15 @@ def test_the_hint_shown_is_the_failed_checks(grade_mutant):
 
 
 # -- per function: a finished function earns its points while the others are TODOs ------------------------------------
-def _with_reference(fn: str) -> str:
-    """The stub with the reference's ``fn`` in place of its own."""
-    reference, stub = solution_source(N), stub_source(N)
-
-    def cut(source):
-        start = source.index(f"def {fn}(")
-        end = source.find("\n\n\ndef ", start)
-        return source[start:end if end != -1 else len(source)].rstrip("\n")
-    return stub.replace(cut(stub), cut(reference))
-
-
 def test_every_check_judges_one_function_and_hygiene_comes_with_a_value_check():
-    ex = course.get(N)
-    assert ex.points == 15   # the total of the exercise before the checks were split per function
-    for fn in ex.functions:
-        mine = [c for c in ex.checks if c.function == fn]
-        assert len([c for c in mine if c.hygiene]) == 1 and any(not c.hygiene for c in mine), fn
-    assert all(c.function in ex.functions and c.hint for c in ex.checks)
-    assert len({c.hint for c in ex.checks}) == len(ex.checks)
+    assert_one_function_per_check(N, 15)
+    for fn in course.get(N).functions:
+        assert len([c for c in course.get(N).checks if c.function == fn and c.hygiene]) == 1, fn
 
 
 @pytest.mark.parametrize("fn", ["sgd_step", "sgd_momentum_step", "numerical_gradient"])
 def test_a_finished_function_earns_its_points_while_the_others_are_todo(graded, fn):
-    result = graded(N, _with_reference(fn))
-    mine = {c.name for c in course.get(N).checks if c.function == fn}
-    assert {c.name for c in result.checks if c.passed} == mine
-    assert result.score == sum(c.points for c in course.get(N).checks if c.function == fn)
-    assert all("not implemented" in c.message for c in result.checks if c.name not in mine)
+    assert_earns_its_own_points_only(graded(N, with_reference_functions(N, [fn])), fn)
 
 
 # -- submissions that compute nothing useful earn nothing -------------------------------------------------------------
