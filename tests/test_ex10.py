@@ -309,6 +309,8 @@ def test_alarm_swallowed_endless_loop_is_killed_by_the_sandbox(grade):
 # A lookup that survives the perturbation: read the public images from the grader's own files, search the 9 shifts of
 # every held-out image for its original, answer the original's label. Only a file system without those files stops
 # it: the student process's view does not contain data.SHIPPED_DIR (an empty folder is mounted over it).
+_FORWARD = EXACT_TEST_IMAGE[EXACT_TEST_IMAGE.index("    def forward(self, x):"):
+                            EXACT_TEST_IMAGE.index("\n\n\ndef build_model") + 1]     # the exact lookup's forward
 SHIFT_SEARCH = EXACT_TEST_IMAGE.replace('''        self.table = {image.tobytes(): int(label) for image, label in zip(images, labels)}
 ''', '''        rng, held = np.random.default_rng(0), []       # the grader's public split: 20 % of each class
         for c in range(10):
@@ -316,16 +318,7 @@ SHIFT_SEARCH = EXACT_TEST_IMAGE.replace('''        self.table = {image.tobytes()
             held.extend(rng.choice(members, size=round(len(members) * 0.2), replace=False))
         self.images = torch.from_numpy(images[held].reshape(len(held), -1).astype(np.float32) / 255)
         self.labels = torch.from_numpy(labels[held].astype(np.int64))
-''').replace('''    def forward(self, x):
-        keys = [np.rint(image[0].cpu().numpy() * 255).astype(np.uint8).tobytes() for image in x]
-        found = [self.table.get(k) for k in keys]
-        scores = self.cnn(x)
-        hits = torch.tensor([k is not None for k in found])
-        if hits.any():
-            scores = scores.detach().clone()
-            scores[hits] = 100 * nn.functional.one_hot(torch.tensor([k for k in found if k is not None]), 10).float()
-        return scores
-''', '''    def forward(self, x):
+''').replace(_FORWARD, '''    def forward(self, x):
         best = torch.full((len(x),), float("inf"))
         label = torch.zeros(len(x), dtype=torch.int64)
         padded = nn.functional.pad(x[:, 0], (1, 1, 1, 1))
