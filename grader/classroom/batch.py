@@ -204,7 +204,9 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
             pool.close()
             signal.signal(signal.SIGTERM, old_term)
         store.close()
-        if not interrupted:
+        if interrupted:   # the interrupt may land between a row's write and its record in memory: the file decides
+            store = ResultsStore(store.path).load()
+        else:
             store.compact()
         summary = finish(store, out)
         png = histogram_png(summary, out / "scores.png")
