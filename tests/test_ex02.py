@@ -105,6 +105,8 @@ def test_no_other_torch_refusals_in_the_generated_cases():
     output_padding >= stride (below the dilation)."""
     from hypothesis import given, settings
 
+    from grader.checking.deferred import build
+
     seen = set()
     for fn, strategy in (("conv_output_size", ex02.conv_cases(dilated=False)),
                          ("conv_output_size", ex02.conv_cases(dilated=True)),
@@ -116,7 +118,7 @@ def test_no_other_torch_refusals_in_the_generated_cases():
                          ("conv_transpose_output_size", ex02.transpose_cases(wide_output_padding=True).filter(
                              lambda c: ex02._torch_accepts("conv_transpose_output_size", c)))):
         @settings(max_examples=60, derandomize=True, database=None, deadline=None)
-        @given(strategy)
+        @given(build(strategy))
         def run(case):
             assert ex02.TRUTH[fn](**case) >= 1
             padding = case.get("padding")

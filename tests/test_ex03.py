@@ -84,10 +84,12 @@ def test_generated_architectures_are_valid_and_varied():
     """Every generated model builds in torch, and the generator reaches all layer kinds and options."""
     from hypothesis import given, settings
 
+    from grader.checking.deferred import build
+
     seen = set()
 
     @settings(max_examples=120, derandomize=True, database=None, deadline=None)
-    @given(ex03.architectures(options=True))
+    @given(build(ex03.architectures(options=True)))
     def run(case):
         layers, shape = case
         ex03.torch_count(layers, shape)

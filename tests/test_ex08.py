@@ -12,6 +12,7 @@ from conftest import (EXERCISES, TRIVIAL_BODIES, assert_full_marks, assert_misco
                       generated_cases, load_module, misconception_ids, mistake_by_id, mutant, mutant_params, mutate,
                       solution_source, trivial_source)
 from grader import course
+from grader.checking.deferred import build
 from grader.checking.mistakes import RAISES
 from grader.checking.student import CallRecord
 from grader.course.ex08_pool_backward import checks as ex08
@@ -61,7 +62,7 @@ def test_kernel_truth_equals_autograd(fn, x_values, overlap, layout):
     """The backward kernels the checks call directly give exactly what autograd gives, ties, overlaps and rows left
     over included."""
     @settings(max_examples=60)
-    @given(ex08.pool_cases(overlap=overlap, x_values=x_values, layout=layout))
+    @given(build(ex08.pool_cases(overlap=overlap, x_values=x_values, layout=layout)))
     def run(case):
         np.testing.assert_array_equal(ex08.TRUTH[fn](**case), _autograd(fn, **case))
     run()
@@ -69,7 +70,7 @@ def test_kernel_truth_equals_autograd(fn, x_values, overlap, layout):
 
 def test_relu_kernel_truth_equals_autograd():
     @settings(max_examples=60)
-    @given(ex08.relu_cases())
+    @given(build(ex08.relu_cases()))
     def run(case):
         np.testing.assert_array_equal(ex08.relu_truth(**case), _autograd("relu_backward", **case))
     run()
@@ -155,8 +156,8 @@ def test_the_tie_examples_isolate_the_tie_rule():
 
 
 @settings(max_examples=80)
-@given(ex08.pool_cases(overlap=False, x_values="distinct"), ex08.pool_cases(overlap=True),
-       ex08.pool_cases(x_values="ties"), ex08.pool_cases(layout="left_over"))
+@given(*build((ex08.pool_cases(overlap=False, x_values="distinct"), ex08.pool_cases(overlap=True),
+               ex08.pool_cases(x_values="ties"), ex08.pool_cases(layout="left_over"))))
 def test_each_strategy_isolates_its_behaviour(side_by_side, overlapping, ties, left_over):
     """Random shapes: no overlap, no ties, no rows left over; overlap: stride < size, windows that divide evenly;
     ties: no overlap, nothing left over; left over: no overlap, distinct values, a stride that does not divide."""

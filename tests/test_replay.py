@@ -105,14 +105,15 @@ def test_a_store_with_another_secret_is_another_file(prepared):
 
 
 @pytest.mark.parametrize("n", BY_HAND, ids=[f"ex{n:02d}" for n in BY_HAND])
-def test_a_warm_store_grades_the_reference_without_torch(prepared, tmp_path, n):
+def test_a_warm_store_grades_the_reference_without_torch_or_hypothesis(prepared, tmp_path, n):
     folder = tmp_path / "replays"
     prepare_replays(folder, [course.get(n)])
     probe = ("import json, sys\nfrom pathlib import Path\nfrom grader import course\n"
              "from grader.grading import grade_exercise\n"
              f"r = grade_exercise(course.get({n}), Path(sys.argv[1]), replays=Path(sys.argv[2]))\n"
-             "print(json.dumps({'score': r.score, 'max': r.max_score, 'torch': 'torch' in sys.modules}))\n")
+             "print(json.dumps({'score': r.score, 'max': r.max_score, 'torch': 'torch' in sys.modules,\n"
+             "                  'hypothesis': 'hypothesis' in sys.modules}))\n")
     out = subprocess.run([sys.executable, "-c", probe, str(SOLUTIONS), str(folder)], capture_output=True, text=True,
                          timeout=300, cwd=ROOT)
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    assert data["score"] == data["max"] and not data["torch"], (data, out.stderr[-2000:])
+    assert data["score"] == data["max"] and not data["torch"] and not data["hypothesis"], (data, out.stderr[-2000:])

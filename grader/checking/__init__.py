@@ -6,6 +6,7 @@
                    comparison + pinned)
     mistakes.py    Mistake, Mistakes: named mistakes and the one rule for naming them
     strategies.py  small float64 arrays that shrink to readable counterexamples
+    deferred.py    st: hypothesis's strategies, built only when a property runs in full (a warm replay needs none)
     truth.py       torch, imported on first use, on one thread
 
 A check is usually one line::
@@ -13,8 +14,7 @@ A check is usually one line::
     def random_shapes(student):
         REFERENCE.for_all(student, "conv2d", cases(), examples=50)
 """
-from hypothesis import strategies as st
-
+from grader.checking.deferred import st
 from grader.checking.expect import (describe, expect_array, expect_inputs_unchanged, expect_number, expect_raises,
                                     format_call, format_value, noted, prefixed)
 from grader.checking.generate import Reference, for_all, for_all_against, raises_check, run_once

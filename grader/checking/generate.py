@@ -19,23 +19,13 @@ import time
 
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "cnn-grader-hypothesis"))
 
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-from hypothesis.errors import HypothesisException  # noqa: E402
-
+from grader.checking.deferred import build  # noqa: E402
 from grader.checking.expect import (expect_array, expect_inputs_unchanged, expect_raises, format_call,  # noqa: E402
                                     prefixed)
 from grader.checking.replay import truth_function  # noqa: E402
 from grader.checking.student import Abort, CheckFailed, Student  # noqa: E402
 from grader.i18n import N_, gettext as _  # noqa: E402
 from grader.sandbox import protocol  # noqa: E402
-
-try:  # hypothesis mixes in constants from "local" source files; that would make inputs depend on the install
-    from hypothesis.internal.conjecture import providers as _providers
-
-    _EMPTY_CONSTANTS = _providers._local_constants
-    _providers._get_local_constants = lambda: _EMPTY_CONSTANTS
-except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
-    pass
 
 DEFAULT_EXAMPLES = 40
 SHRINK_CALLS = 250       # shrinking stops after this many further calls: deterministic, unlike a clock
@@ -50,7 +40,25 @@ class _StopShrinking(BaseException):
 FIXED_SEED = 20240917   # properties run without a Student (the grader's own tests)
 
 
+def _hypothesis():
+    """hypothesis, imported when a property first runs in full (a warm replay never does), with inputs that depend
+    only on the seed: hypothesis otherwise mixes in constants from "local" source files, which differ by install."""
+    import hypothesis
+    from hypothesis.errors import HypothesisException
+
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        empty = providers._local_constants
+        providers._get_local_constants = lambda: empty
+    except (ImportError, AttributeError):  # pragma: no cover - other hypothesis versions
+        pass
+    return hypothesis, HypothesisException
+
+
 def _settings(examples: int):
+    from hypothesis import HealthCheck, Phase, settings
+
     return settings(max_examples=examples, derandomize=False, database=None, deadline=None,
                     suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
                     phases=(Phase.explicit, Phase.generate, Phase.shrink))
@@ -66,12 +74,13 @@ def for_all(body, strategy, *, student: Student | None = None, examples: int = D
     store = student.replay if student is not None else None
     if store is not None and label in store.cases and _replayed(body, store.cases[label], student):
         return
+    hypothesis, HypothesisException = _hypothesis()
     state: dict = {"fail": None, "shrink_deadline": None, "shrink_calls": 0, "signature": None}
     seen: list = []
 
-    @seed(seed_value)
+    @hypothesis.seed(seed_value)
     @_settings(examples)
-    @given(strategy)
+    @hypothesis.given(build(strategy))
     def run(case):
         if state["fail"] is not None:
             state["shrink_calls"] += 1

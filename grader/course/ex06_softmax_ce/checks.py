@@ -12,7 +12,7 @@ F.mse_loss, all float64 with reduction="mean".
 from __future__ import annotations
 
 import numpy as np
-from hypothesis.extra.numpy import arrays
+from grader.checking.deferred import arrays
 
 from grader.checking import Reference, expect_array, expect_number, st, truth
 from grader.checking.strategies import floats, values
