@@ -13,13 +13,24 @@ A check is usually one line::
 
     def random_shapes(student):
         REFERENCE.for_all(student, "conv2d", cases(), examples=50)
-"""
-from grader.checking.deferred import st
-from grader.checking.expect import (describe, expect_array, expect_inputs_unchanged, expect_number, expect_raises,
-                                    format_call, format_value, noted, prefixed)
-from grader.checking.generate import Reference, for_all, for_all_against, raises_check, run_once
-from grader.checking.student import Abort, CheckFailed, Student
 
-__all__ = ["Abort", "CheckFailed", "Reference", "Student", "describe", "expect_array", "expect_inputs_unchanged",
-           "expect_number", "expect_raises", "for_all", "for_all_against", "format_call", "format_value", "noted",
-           "prefixed", "raises_check", "run_once", "st"]
+The names below load on first use (PEP 562): importing ``grader.checking.replay`` for the store does not import numpy
+and every comparison, so that the grader starts the student's process first.
+"""
+import importlib
+
+_WHERE = {"st": "deferred", "Reference": "generate", "for_all": "generate", "for_all_against": "generate",
+          "raises_check": "generate", "run_once": "generate", "Abort": "student", "CheckFailed": "student",
+          "Student": "student", **{name: "expect" for name in (
+              "describe", "expect_array", "expect_inputs_unchanged", "expect_number", "expect_raises", "format_call",
+              "format_value", "noted", "prefixed")}}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'grader.checking' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"grader.checking.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

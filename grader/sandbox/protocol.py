@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import os
 import struct
+import sys
 from dataclasses import dataclass
-
-import numpy as np
 
 _FRAME = struct.Struct("<QQ")
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -70,7 +69,10 @@ def _encode(value, blobs: list[bytes], offset: list[int], depth: int = 0):
         if value != value or value in (float("inf"), float("-inf")):
             return {"__float__": repr(value)}
         return value
-    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+    # a value can only be an array once numpy is loaded: this module does not load it, so that the grader can start
+    # the student's process before its own numpy import
+    np = sys.modules.get("numpy")
+    if np is not None and (isinstance(value, np.ndarray) or isinstance(value, np.generic)):
         arr = np.asarray(value)
         if arr.dtype.kind not in _ALLOWED_KINDS:
             return {"__unsupported__": [f"ndarray of dtype {arr.dtype}", _short(value)]}
@@ -122,6 +124,8 @@ def _decode(node, body: memoryview, depth: int = 0):
         raise ProtocolError("malformed value in message")
     (key, payload), = node.items()
     if key in ("__nd__", "__np__"):
+        import numpy as np
+
         dtype_str, shape, start, nbytes = payload
         dtype = np.dtype(str(dtype_str))
         if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject:

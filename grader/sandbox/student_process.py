@@ -280,7 +280,9 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "--zygote":
         return zygote_main(int(argv[1]))
     req_fd, resp_fd = int(argv[0]), int(argv[1])
-    from grader.sandbox import protocol  # numpy comes with it, before any student code
+    import numpy  # noqa: F401 - loaded before any student code runs
+
+    from grader.sandbox import protocol
 
     config = protocol.read_message(req_fd)
     _limit(config.get("limits", {}), nproc=not config.get("cage"))
