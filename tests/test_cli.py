@@ -126,6 +126,14 @@ def test_real_subprocess_and_no_files_left_in_the_student_folder(course):
     assert after == before  # no .hypothesis, no __pycache__, nothing
 
 
+@pytest.mark.parametrize("args", [["list"], ["show", "3"], ["hint", "3"]], ids=" ".join)
+def test_list_show_and_hint_import_no_numpy_hypothesis_or_torch(course, args):
+    probe = ("import sys\nfrom grader.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print('LOADED', sorted(m for m in ('numpy', 'hypothesis', 'torch') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", probe, *args], cwd=course, capture_output=True, text=True, timeout=120)
+    assert "LOADED []" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
 def test_a_by_hand_exercise_may_not_import_torch(course):
     """Exercises 1-9 are numpy only: torch's F.conv2d would 'pass' without the student writing a convolution."""
     cheat = ("import torch\nimport torch.nn.functional as F\n\n"
