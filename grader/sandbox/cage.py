@@ -12,7 +12,9 @@ the student's file:
 * a new root on a small read-only tmpfs that holds, read-only and at their usual paths, only the Python standard
   library, the packages the exercise declares (numpy alone for a by-hand exercise: torch, scipy... are simply not
   there), the grader package (less its private folders: exercise 10's MNIST files and replay stores, each under an
-  empty folder), a few shared-library folders and ``/dev/null``-like devices; the student's own
+  empty folder), a few shared-library folders, ``/dev/null``-like devices and, for an exercise that uses torch, the
+  processor's description (``/proc/cpuinfo`` and ``/sys/devices/system/cpu``: torch picks its AVX2/AVX-512 kernels
+  from it, and trains at half speed without); the student's own
   submission folder read-only at :data:`SUBMISSION`; and a private tmpfs workspace at :data:`WORKSPACE`, capped in
   bytes and in files (no disk can be filled). ``pivot_root`` makes it the root and the old one is detached;
 * the keeper forks pid 1 of the new pid namespace, which forks the student's process and reaps; when the student's
@@ -155,6 +157,12 @@ def build_view(spec: dict) -> None:
     for path in spec.get("private", ()):   # folders of the grader the student must not read: an empty folder
         if os.path.isdir(root + path):
             mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,nr_inodes=1,mode=0555")
+    for path in spec.get("cpu_info", ()):   # a description of the processor; the view works without it
+        try:
+            if os.path.exists(path):
+                _bind(path, root)
+        except OSError:
+            pass
     for dev in (*_DEVICES, *spec.get("devices", ())):
         if os.path.exists(dev):
             _bind(dev, root, readonly=False, device=True)
