@@ -62,11 +62,11 @@ WALL_FACTOR = 3.0        # on the CPU the budget is CPU time; the process is kil
 MAX_SOURCE_BYTES = 32 * 1024   # a submission over 32 KB is refused: it could carry (part of) the data set
 
 # name -> default settings. The CPU budget counts CPU seconds of the student process (neighbours on a shared machine
-# do not change it), the GPU budget wall seconds. The reference trains in about 10-25 CPU seconds (bench_train.py).
+# do not change it), the GPU budget wall seconds. The reference trains in about 23 CPU seconds (bench_train.py).
 CPU_BUDGET, GPU_BUDGET = 120.0, 60.0
 DEFAULTS = {
-    "shipped-cpu": {"epochs": 8, "subset": None, "budget": CPU_BUDGET, "grace": 60.0, "bar": 0.96},
-    "shipped-cuda": {"epochs": 8, "subset": None, "budget": GPU_BUDGET, "grace": 60.0, "bar": 0.96},
+    "shipped-cpu": {"epochs": 6, "subset": None, "budget": CPU_BUDGET, "grace": 60.0, "bar": 0.96},
+    "shipped-cuda": {"epochs": 6, "subset": None, "budget": GPU_BUDGET, "grace": 60.0, "bar": 0.96},
     "files-cpu": {"epochs": 2, "subset": 20_000, "budget": 2 * CPU_BUDGET, "grace": 120.0, "bar": 0.97},
     "files-cuda": {"epochs": 3, "subset": None, "budget": 2 * GPU_BUDGET, "grace": 120.0, "bar": 0.97},
     "digits-cpu": {"epochs": 15, "subset": None, "budget": 30.0, "grace": 40.0, "bar": 0.95},
