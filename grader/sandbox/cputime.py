@@ -25,26 +25,43 @@ _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 MAX_PROCESSES = 4096   # a fork bomb's tree is capped by the pids limit; this only bounds the walk
 
 
-def _stat_ticks(pid: int) -> int | None:
+def _read(path: str) -> bytes | None:
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-        return sum(int(v) for v in fields[11:15])   # utime, stime, cutime, cstime
-    except (OSError, IndexError, ValueError):
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(utime + stime + cutime + cstime in ticks, number of threads) of ``pid``; None when it is gone."""
+    data = _read(f"/proc/{pid}/stat")
+    try:
+        fields = data.rsplit(b")", 1)[1].split()
+        return sum(int(v) for v in fields[11:15]), int(fields[17])
+    except (AttributeError, IndexError, ValueError):
         return None
 
 
-def _children(pid: int) -> list[int]:
-    out: list[int] = []
+def _children(pid: int, threads: int) -> list[int]:
+    """The children of every thread of ``pid`` (a single-threaded process has one: itself)."""
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
+        tasks = [str(pid)] if threads == 1 else os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return out
+        return []
+    out: list[int] = []
     for tid in tasks:
+        data = _read(f"/proc/{pid}/task/{tid}/children")
+        if not data:
+            continue
         try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                out.extend(int(c) for c in fh.read().split())
-        except (OSError, ValueError):
+            out.extend(int(c) for c in data.split())
+        except ValueError:
             continue
     return out
 
@@ -52,19 +69,19 @@ def _children(pid: int) -> list[int]:
 def tree_seconds(pid: int) -> float | None:
     """CPU seconds (user + system) used so far by process ``pid`` and everything it started; None when ``pid`` is
     gone or this machine has no /proc."""
-    own = _stat_ticks(pid)
+    own = _stat(pid)
     if own is None:
         return None
-    total, todo, seen = own, _children(pid), {pid}
+    total, todo, seen = own[0], _children(pid, own[1]), {pid}
     while todo and len(seen) < MAX_PROCESSES:
         child = todo.pop()
         if child in seen:
             continue
         seen.add(child)
-        ticks = _stat_ticks(child)
-        if ticks is not None:
-            total += ticks
-            todo.extend(_children(child))
+        stat = _stat(child)
+        if stat is not None:
+            total += stat[0]
+            todo.extend(_children(child, stat[1]))
     return total / _TICK
 
 

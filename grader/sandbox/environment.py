@@ -34,7 +34,35 @@ def runtime_path() -> str:
     link = os.path.join(path, "grader")
     if not os.path.lexists(link):
         os.symlink(str(PACKAGE_DIR), link)
+        compile_student_side()
     return path
+
+
+STUDENT_SIDE = ("__init__.py", "i18n.py", "paths.py", "sandbox/*.py", "course/__init__.py", "course/*/__init__.py",
+                "course/*/driver.py")
+
+
+def compile_student_side() -> None:
+    """Write the bytecode of the grader modules a student process imports, where it is missing or older than the
+    source. The student process may write nothing (``-B``, a read-only view), so without this an editable install
+    compiles them again at every start; a package folder this process cannot write is left as it is, and so is
+    everything when Python was asked to write no bytecode (``-B``, PYTHONDONTWRITEBYTECODE)."""
+    import glob
+    import sys
+    import py_compile
+    from importlib.util import cache_from_source
+
+    if sys.flags.dont_write_bytecode:
+        return
+    for pattern in STUDENT_SIDE:
+        for source in glob.glob(os.path.join(PACKAGE_DIR, pattern)):
+            try:
+                cached = cache_from_source(source)
+                if os.path.exists(cached) and os.stat(cached).st_mtime >= os.stat(source).st_mtime:
+                    continue
+                py_compile.compile(source, cfile=cached, doraise=True)
+            except (OSError, py_compile.PyCompileError):
+                continue
 
 
 def base_env(extra: dict | None = None) -> dict:
