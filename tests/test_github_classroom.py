@@ -134,3 +134,13 @@ def test_build_refuses_a_non_empty_folder_without_force(tmp_path):
     assert forced.exit_code == 0 and (tmp_path / "mine.txt").read_text() == "keep"
     flow = workflow(tmp_path)
     assert flow["jobs"]["run-autograding-tests"]["steps"][-1]["with"]["runners"] == "ex01,ex02"
+
+
+@pytest.mark.parametrize("numbers", [(1,), (10,), tuple(range(1, 11))], ids=["ex01", "ex10", "all"])
+def test_the_job_timeout_outlasts_every_exercise_wall_clock_net(numbers):
+    """A slow shared runner may take an exercise up to its wall-clock net (wall factor x CPU budget): the job's
+    timeout must leave room for that after the install, or the student gets no result at all."""
+    workflow = yaml.safe_load(github_classroom.workflow_yaml(numbers))
+    minutes = next(job["timeout-minutes"] for job in workflow["jobs"].values())
+    net = sum(course.get(n).limits.wall_factor * course.get(n).time_budget for n in numbers)
+    assert minutes * 60 >= net + 10 * 60, (minutes, net)

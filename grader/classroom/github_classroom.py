@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import sys
 import traceback
@@ -87,8 +88,10 @@ def workflow_yaml(exercises: tuple[int, ...], *, root: Path = COURSE_ROOT) -> st
     numbers = [int(n) for n in exercises]
     env = "\n".join(f'        {runner_id(n).upper()}_RESULTS: "${{{{ steps.grade.outputs.{runner_id(n)} }}}}"'
                     for n in numbers)
-    budget = sum(course.get(n).time_budget for n in numbers)
-    timeout = max(20, 15 + int(budget * 2 // 60))   # installing torch takes a few minutes; grading the budget, twice
+    # installing torch takes a few minutes; then each exercise may run up to its wall-clock safety net (its CPU-time
+    # budget times the wall factor: a slow runner shared with others), which the job's timeout must not cut short
+    net = sum(ex.limits.wall_factor * ex.time_budget for ex in map(course.get, numbers))
+    timeout = max(20, 15 + math.ceil(net / 60))
     return (_WORKFLOW.replace("__TIMEOUT__", str(timeout)).replace("__CPU_INDEX__", CPU_INDEX)
             .replace("__TORCH__", kit.torch_requirement(root)).replace("__REPORTER__", REPORTER)
             .replace("__EXERCISES__", ",".join(map(str, numbers))).replace("__ENV__", env)
