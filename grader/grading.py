@@ -142,13 +142,18 @@ def replay_store(ex: Exercise, secret: str | None, folder: Path | None = None):
     if ex.uses_torch:
         return None
     current = version.grader_version()
-    store = replay.load(ex.number, current, secret, None if folder is None else (folder,))
+    folders = None if folder is None else (folder,)
+    store = replay.load(ex.number, current, secret, folders)
     if store is not None:
         return store
-    store = replay.Store(ex.number, current, secret)
-    if (SOLUTIONS / ex.file).is_file():
-        prepare(ex, store, secret)
-        replay.save(store, folder)
+    if not (SOLUTIONS / ex.file).is_file():
+        return replay.Store(ex.number, current, secret)
+    with replay.preparing(ex.number, current, secret, folder):   # another process may be preparing it right now
+        store = replay.load(ex.number, current, secret, folders)
+        if store is None:
+            store = replay.Store(ex.number, current, secret)
+            prepare(ex, store, secret)
+            replay.save(store, folder)
     return store
 
 

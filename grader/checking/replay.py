@@ -155,6 +155,27 @@ def save(store: Store, folder: Path | None = None) -> Path | None:
 
 
 @contextmanager
+def preparing(exercise: int, version: str, secret: str | None, folder: Path | None = None):
+    """Hold the lock of one store's file while the block prepares it, so that of several processes that need it at
+    once (a batch's workers, two gradings) one prepares it and the others wait, then load it. A folder where no lock
+    can be taken is prepared without one."""
+    import fcntl
+
+    target = Path(folder or cache_dir()) / file_name(exercise, version, secret_id(secret))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(str(target) + ".lock", "a")
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()
+
+
+@contextmanager
 def active(store: Store | None):
     """Make ``store`` the one ground-truth functions consult while the block runs (one grading at a time)."""
     global _ACTIVE

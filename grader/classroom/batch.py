@@ -14,7 +14,9 @@ How it runs:
   does, except that every student file runs in a child forked from the worker's
   :class:`grader.sandbox.zygote.Zygote`, in the cage (:mod:`grader.sandbox.cage`: namespaces, a read-only view
   holding that student's staged files at /submission, a capped workspace, as root a uid leased for this worker);
-  inputs are drawn with the course secret (:mod:`grader.classroom.secret`);
+  inputs are drawn with the course secret (:mod:`grader.classroom.secret`); the stored cases every student's
+  properties replay (:mod:`grader.checking.replay`) are prepared by the first worker that needs them, while the
+  others wait, and are kept in ``DIR/replay`` (mode 0700: they hold the hidden inputs) for the next run;
 * each finished exercise is appended to ``results.jsonl`` (fsync'ed) at once; a worker that hangs past the job's
   deadline or dies is killed and replaced, and its job is retried once, then recorded as an error;
 * at the end (or on Ctrl-C / SIGTERM) grades.csv, feedback/ and the summary are regenerated from results.jsonl.
@@ -185,11 +187,9 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
                                  deadline))
         notes = {sub.student: sub.notes for sub in subs}
         total = len(queue)
-        pool = _Pool(min(jobs, total), out=work, console=console)
-        if total:   # every student's properties replay the same stored cases: prepare them once, here
-            from grader.grading import prepare_replays
-
-            prepare_replays(work / "replay", [course.get(n) for n in sorted({j.exercise for j in queue})], secret)
+        # every student's properties replay the same stored cases: the first worker that needs an exercise's
+        # store prepares it (the others wait for it), and it stays in DIR/replay for the next run
+        pool = _Pool(min(jobs, total), out=work, replays=_replay_folder(out, secret), console=console)
         interrupted = False
         old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
@@ -223,6 +223,22 @@ def run_batch(submissions: Path, out: Path, *, jobs: int = 2, exercises: tuple[i
     finally:
         shutil.rmtree(work, ignore_errors=True)
         lock.close()
+
+
+def _replay_folder(out: Path, secret: str | None) -> Path:
+    """DIR/replay, private to this account (the stores hold the hidden inputs), without the stores of other grader
+    versions or secrets."""
+    from grader.checking import replay
+    from grader.version import grader_version
+
+    folder = out / "replay"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
+    current = {replay.file_name(ex.number, grader_version(), replay.secret_id(secret)) for ex in course.EXERCISES}
+    for path in folder.iterdir():
+        if path.name not in current and path.name.removesuffix(".lock") not in current:
+            path.unlink(missing_ok=True)
+    return folder
 
 
 def _refused_exercises(selected, jobs: int) -> dict[int, str]:
@@ -291,8 +307,8 @@ class _Pool:
 
     MAX_START_FAILURES = 3
 
-    def __init__(self, n: int, *, out: Path, console=None):
-        self.n, self.out, self.console = n, out, console
+    def __init__(self, n: int, *, out: Path, replays: Path, console=None):
+        self.n, self.out, self.replays, self.console = n, out, replays, console
         self.workers: list[_Worker] = []
         self.done = 0
         self.isolation = ""
@@ -409,7 +425,7 @@ class _Pool:
         try:
             protocol.write_message(w.proc.stdin.fileno(), {
                 "op": "grade", "job": job.id, "exercise": job.exercise, "dir": job.dir,
-                "options": options or {}, "overrides": overrides or {}, "replays": str(self.out / "replay"),
+                "options": options or {}, "overrides": overrides or {}, "replays": str(self.replays),
                 "secret": self._secret})
         except OSError:
             pass  # noticed as a dead worker on the next turn
