@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,6 +178,7 @@ class Sandbox:
         self.proc: subprocess.Popen | ForkedProcess | None = None
         self.student_seconds = 0.0
         self._cpu_done = 0.0      # CPU seconds of the processes that ended (measured before they were stopped)
+        self._last_sample: tuple[int, float, float] | None = None   # (pid, monotonic time, CPU seconds)
         self.calls = 0
         self.processes = 0
         self.isolation: dict = {}
@@ -384,7 +386,8 @@ class Sandbox:
         self.calls += 1
         budget = timeout or self.limits.call_seconds
         wall = wall or budget * self.limits.wall_factor
-        clock = cputime.Budget(budget, wall, self._tree_cpu)   # from before the request: the call's own CPU time
+        # from before the request: the call's own CPU time (give or take a recent sample's age: see _recent_cpu)
+        clock = cputime.Budget(budget, wall, self._tree_cpu, self._recent_cpu())
         try:
             protocol.write_message(self._req_w, message, timeout=wall)
         except protocol.WriteTimeout:
@@ -533,7 +536,25 @@ class Sandbox:
     def _tree_cpu(self) -> float | None:
         """CPU seconds the live student process and everything it started have used so far, as the kernel counts
         them (:func:`grader.sandbox.cputime.tree_seconds`); None when there is no process or no /proc."""
-        return None if self.proc is None else cputime.tree_seconds(self.proc.pid)
+        if self.proc is None:
+            return None
+        value = cputime.tree_seconds(self.proc.pid)
+        if value is not None:
+            self._last_sample = (self.proc.pid, time.monotonic(), value)
+        return value
+
+    def _recent_cpu(self) -> float | None:
+        """Where a call's CPU budget starts: the tree's CPU seconds now, or a sample taken at most
+        :data:`grader.sandbox.cputime.REUSE_SECONDS` ago (a quick call then costs no /proc walk; the call is charged
+        at most that long times the cores of its predecessor's time, never less than its own). None: no CPU clock
+        here, the budget counts wall-clock time."""
+        if not cputime.available():
+            return None
+        last = self._last_sample
+        if last is not None and self.proc is not None and last[0] == self.proc.pid \
+                and time.monotonic() - last[1] <= cputime.REUSE_SECONDS:
+            return last[2]
+        return self._tree_cpu()
 
     def cpu_used(self) -> float | None:
         """CPU seconds used by every process of this sandbox so far (the ended ones and the live one); None where

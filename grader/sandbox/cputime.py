@@ -23,6 +23,7 @@ import time
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 MAX_PROCESSES = 4096   # a fork bomb's tree is capped by the pids limit; this only bounds the walk
+REUSE_SECONDS = 0.02   # a call's budget may start from a sample this recent: it overcounts by at most CPUS x this
 
 
 def _read(path: str) -> bytes | None:
