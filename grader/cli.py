@@ -79,8 +79,7 @@ def cli():
 
 
 def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None) -> None:
-    from grader import progress, report
-    from grader.grading import grade_exercise
+    from grader import grading
 
     folder = _find(path)
     if options and options.get("data") and 10 in numbers:  # read (and cache) the data now: a bad folder is one line
@@ -91,17 +90,25 @@ def _grade(numbers: list[int], path, as_json: bool, options: dict | None = None)
         except data.DataError as exc:
             click.echo(f"grade: --data: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-    out = report.console()
-    results = []
-    for n in numbers:
-        ex = course.get(n)
-        if not as_json:
-            with out.status(_("grading exercise {number} ({file})...").format(number=n, file=ex.file)):
-                result = grade_exercise(ex, folder, options=options)
-            report.render_exercise(result, out)
-        else:
-            result = grade_exercise(ex, folder, options=options)
-        results.append(result)
+    first = grading.start(course.get(numbers[0]), folder)   # the first student process loads while we import
+    try:
+        from grader import progress, report
+
+        out = report.console()
+        results = []
+        for i, n in enumerate(numbers):
+            ex = course.get(n)
+            started = first if i == 0 else None
+            if not as_json:
+                with out.status(_("grading exercise {number} ({file})...").format(number=n, file=ex.file)):
+                    result = grading.grade_exercise(ex, folder, options=options, started=started)
+                report.render_exercise(result, out)
+            else:
+                result = grading.grade_exercise(ex, folder, options=options, started=started)
+            results.append(result)
+    finally:
+        if first is not None:
+            first.close()   # closed by its grading already, unless that never came
     progress.record(folder, results)
     overview = progress.overview(course.EXERCISES, progress.states(folder, course.EXERCISES))
     if as_json:

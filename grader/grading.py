@@ -24,9 +24,26 @@ from grader.sandbox.client import Sandbox
 log = logging.getLogger(__name__)
 
 
+def start(ex: Exercise, exercises_dir: Path) -> Sandbox | None:
+    """Start the student's process for exercise ``ex`` now, so that it loads while the caller imports what it
+    needs; pass it to :func:`grade_exercise` as ``started`` (which closes it). None where grading does not start it
+    this way: no file, or a notebook."""
+    found = locate.exercise_file(ex, Path(exercises_dir))
+    if found.path is None or found.notebook:
+        return None
+    box = _sandbox(ex, found.path, None)
+    box.start()
+    return box
+
+
+def _sandbox(ex: Exercise, path: Path, spawner) -> Sandbox:
+    return Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, spawner=spawner,
+                   confine=ex.confine, preload=ex.preload, libraries=ex.libraries)
+
+
 def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[CheckResult], None] | None = None,
                    spawner=None, options: dict | None = None, secret: str | None = None,
-                   replays: Path | None | bool = None) -> ExerciseResult:
+                   replays: Path | None | bool = None, started: Sandbox | None = None) -> ExerciseResult:
     """Grade the file of ``exercises_dir`` that holds exercise ``ex`` against the checks in the exercise's entry:
     ``ex.file``, or a notebook (see :mod:`grader.locate` for which file, :mod:`grader.notebooks` for what of a
     notebook runs).
@@ -35,17 +52,21 @@ def grade_exercise(ex: Exercise, exercises_dir: Path, *, on_check: Callable[[Che
     ``spawner`` is a :class:`grader.sandbox.zygote.Zygote` to fork the student process from (batch, Gradescope);
     ``secret`` draws hidden inputs (None: the inputs a student meets locally). ``replays``: the folder of replay
     stores (default: the shipped ones, then the user's cache; see :func:`replay_store`); False: no replay, every
-    property runs hypothesis in full (the tests compare both ways).
+    property runs hypothesis in full (the tests compare both ways). ``started``: the student's process from
+    :func:`start`, used if it runs the file graded here, closed in any case.
     How the student process is confined follows the entry's declarations (see :mod:`grader.course.entry`).
     """
     found = locate.exercise_file(ex, Path(exercises_dir))
     how = {"on_check": on_check, "spawner": spawner, "options": options, "secret": secret, "replays": replays}
+    if started is not None and (found.path is None or found.notebook or started.file != Path(found.path).resolve()):
+        started.close()
+        started = None
     if found.path is None:
         result = missing_result(ex, _("{file} is not in {folder}").format(file=ex.file, folder=exercises_dir))
     elif found.notebook:
         result = _grade_notebook(ex, found.path, **how)
     else:
-        result = _grade_file(ex, found.path, **how)
+        result = _grade_file(ex, found.path, box=started, **how)
     result.notes[:0] = found.notes
     return result
 
@@ -88,13 +109,13 @@ def _grade_notebook(ex: Exercise, path: Path, *, on_check, **how) -> ExerciseRes
     return result
 
 
-def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret, replays) -> ExerciseResult:
-    """Grade the Python file at ``path`` as exercise ``ex``."""
+def _grade_file(ex: Exercise, path: Path, *, on_check, spawner, options, secret, replays,
+                box: Sandbox | None = None) -> ExerciseResult:
+    """Grade the Python file at ``path`` as exercise ``ex`` (in ``box``, already started, where given)."""
     t0 = time.perf_counter()
     result = ExerciseResult(ex.number, ex.title, ex.file, PASSED, ex.points)
 
-    box = Sandbox(path, ex.functions, ex.limits, refuse_imports=ex.refuse_imports, spawner=spawner,
-                  confine=ex.confine, preload=ex.preload, libraries=ex.libraries)
+    box = box or _sandbox(ex, path, spawner)
     try:
         box.start()
         store = None if replays is False else replay_store(ex, secret, replays)   # while the file loads

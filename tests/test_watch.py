@@ -148,3 +148,18 @@ def test_a_session_goes_through_the_unfinished_exercises_in_order(student):
 
     with pytest.raises(KeyboardInterrupt):                  # the watcher ends: stop (as the CLI does on Ctrl-C)
         watch.run(folder, out, 3, changes=[], grade=failing)
+
+
+def test_a_ctrl_c_while_the_student_process_starts_waits_until_it_is_tracked():
+    """A KeyboardInterrupt raised inside subprocess.Popen would leave its child running with no one to kill it: the
+    sandbox holds SIGINT back until the process is tracked, then raises it."""
+    from grader.sandbox.client import _interrupt_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupt_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            done.append("the block finished")
+    assert done == ["the block finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -27,7 +27,9 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +151,22 @@ def _signal_text(sig: int) -> str:
 
 
 # -- the sandbox ---------------------------------------------------------------------------------------------------
+@contextmanager
+def _interrupt_deferred():
+    """Hold back SIGINT (Ctrl-C) until the block ends, then act on it as the handler in place would have."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(signal.SIGINT, caught[0])
+
+
 @dataclass
 class Sandbox:
     """One student file, one process at a time (restarted after a failure).
@@ -211,13 +229,14 @@ class Sandbox:
         inner = WORKSPACE if mode.ok else self._workspace
         env = base_env({"HOME": inner, "TMPDIR": inner})
         env.update(self.extra_env)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-B", "-m", "grader.sandbox", str(req_r), str(resp_w)],
-            pass_fds=(req_r, resp_w), cwd=self._workspace, env=env, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(req_r)
-        os.close(resp_w)
-        self._req_w, self._resp_r = req_w, resp_r
+        with _interrupt_deferred():   # a Ctrl-C inside Popen would leave its child running, untracked
+            self.proc = subprocess.Popen(
+                [sys.executable, "-B", "-m", "grader.sandbox", str(req_r), str(resp_w)],
+                pass_fds=(req_r, resp_w), cwd=self._workspace, env=env, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            os.close(req_r)
+            os.close(resp_w)
+            self._req_w, self._resp_r = req_w, resp_r
         config = {
             "file": str(self.file), "module": self.file.stem, "functions": list(self.functions),
             "workspace": self._workspace, "capture": self._capture,
