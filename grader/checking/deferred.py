@@ -56,21 +56,26 @@ class Deferred:
 
 
 def build(value):
-    """The hypothesis strategy for ``value`` (a Deferred); lists and tuples of them item by item; anything else
-    as it is."""
+    """The hypothesis strategy for ``value`` (a Deferred); lists, tuples and dicts of them item by item; anything
+    else as it is."""
     if isinstance(value, Deferred):
         return value.build()
     if type(value) in (list, tuple):
         return type(value)(build(v) for v in value)
+    if type(value) is dict:
+        return {k: build(v) for k, v in value.items()}
     return value
+
+
+def _now_or_later(make, what: str):
+    """``make()`` once hypothesis is loaded (it costs nothing more then), else a Deferred of it."""
+    return make() if _HYPOTHESIS else Deferred(make, what)
 
 
 def _deferred_call(module: str, name: str):
     """``name(*args, **kwargs)`` of a hypothesis module ("st" or "numpy"): deferred until hypothesis is loaded."""
     def call(*args, **kwargs):
-        def make():
-            return getattr(_module(module), name)(*build(args), **{k: build(v) for k, v in kwargs.items()})
-        return make() if _HYPOTHESIS else Deferred(make, f"{name}()")
+        return _now_or_later(lambda: getattr(_module(module), name)(*build(args), **build(kwargs)), f"{name}()")
     call.__name__ = call.__qualname__ = name
     return call
 
@@ -85,8 +90,8 @@ def composite(fn):
         def make():
             if fn not in _COMPOSITES:
                 _COMPOSITES[fn] = _module("st").composite(fn)
-            return _COMPOSITES[fn](*build(args), **{k: build(v) for k, v in kwargs.items()})
-        return make() if _HYPOTHESIS else Deferred(make, f"{fn.__name__}()")
+            return _COMPOSITES[fn](*build(args), **build(kwargs))
+        return _now_or_later(make, f"{fn.__name__}()")
     strategy.__name__, strategy.__qualname__, strategy.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
     strategy.__module__, strategy.__wrapped__ = fn.__module__, fn
     return strategy

@@ -12,6 +12,7 @@ its stored cases, and runs hypothesis only when one of them fails.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import struct
 import tempfile
@@ -40,6 +41,7 @@ class _StopShrinking(BaseException):
 FIXED_SEED = 20240917   # properties run without a Student (the grader's own tests)
 
 
+@functools.lru_cache(maxsize=1)
 def _hypothesis():
     """hypothesis, imported when a property first runs in full (a warm replay never does), with inputs that depend
     only on the seed: hypothesis otherwise mixes in constants from "local" source files, which differ by install."""

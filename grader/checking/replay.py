@@ -128,11 +128,16 @@ def file_name(exercise: int, version: str, secret: str) -> str:
     return f"ex{exercise:02d}-{version.replace('+', '-')}-{secret}.bin"
 
 
+def _path(folder: Path | None, exercise: int, version: str, secret: str) -> Path:
+    """Where a store lives in ``folder`` (default: the user's cache); ``secret`` is the secret's id."""
+    return Path(folder or cache_dir()) / file_name(exercise, version, secret)
+
+
 def load(exercise: int, version: str, secret: str | None, folders=None) -> Store | None:
     """The first valid store in ``folders`` (default: the shipped stores, then the user's cache)."""
     for folder in folders if folders is not None else (SHIPPED, cache_dir()):
         try:
-            data = (Path(folder) / file_name(exercise, version, secret_id(secret))).read_bytes()
+            data = _path(folder, exercise, version, secret_id(secret)).read_bytes()
         except OSError:
             continue
         store = Store.loads(data, exercise, version, secret)
@@ -145,7 +150,7 @@ def save(store: Store, folder: Path | None = None) -> Path | None:
     """Write the store (atomically) into ``folder`` (default: the user's cache); None when it cannot be written."""
     from grader.files import write_atomic
 
-    target = Path(folder or cache_dir()) / file_name(store.exercise, store.version, store.secret)
+    target = _path(folder, store.exercise, store.version, store.secret)
     try:
         write_atomic(target, store.dumps(), mode=0o600)
     except OSError:
@@ -161,7 +166,7 @@ def preparing(exercise: int, version: str, secret: str | None, folder: Path | No
     can be taken is prepared without one."""
     import fcntl
 
-    target = Path(folder or cache_dir()) / file_name(exercise, version, secret_id(secret))
+    target = _path(folder, exercise, version, secret_id(secret))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fh = open(str(target) + ".lock", "a")
